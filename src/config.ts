@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DeskmailError } from './errors.js';
+import { redactSecrets } from './log.js';
+
+/** The only module that reads process.env: everything else receives a typed Config. */
+
+export interface ImapSettings {
+  secure: boolean;
+  host: string;
+  port: number;
+  user: string;
+  pass: string;
+  mailbox: string;
+  /** What to do with a message once it is stored: flag it \Seen, or move it to a folder. */
+  afterStore: { kind: 'seen' } | { kind: 'move'; folder: string };
+}
+
+export interface SmtpSettings {
+  secure: boolean;
+  host: string;
+  port: number;
+  user: string | undefined;
+  pass: string | undefined;
+}
+
+export type AgentAuthPolicy = 'dmarc' | 'token' | 'off';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  imap: ImapSettings | undefined;
+  smtp: SmtpSettings | undefined;
+  helpdeskAddress: string;
+  helpdeskName: string;
+  ticketPrefix: string;
+  pollIntervalSeconds: number;
+  agentAuth: AgentAuthPolicy;
+  trustedAuthservId: string | undefined;
+  /** Shipped templates; an admin's override directory takes precedence file by file. */
+  templatesDir: string;
+  templatesOverrideDir: string | undefined;
+  logLevel: string;
+  /** Fault injection for the crash tests (DESKMAIL_FAULT=exit-after-commit); never set in production. */
+  faults: { exitAfterCommit: boolean };
+}
+
+/** The package root, found from this file whether it runs from src/ (tsx, vitest) or dist/src/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new DeskmailError('CONFIG', 'cannot find the deskmail package root (package.json beside migrations/)');
+}
+
+const emailAddress = z.string().trim().toLowerCase().regex(/^[^\s@<>]+@[^\s@<>]+$/);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().optional(),
+  DESKMAIL_DATA_DIR: z.string().default('./data'),
+  IMAP_URL: z.string().optional(),
+  IMAP_AFTER_STORE: z.string().default('seen'),
+  SMTP_URL: z.string().optional(),
+  HELPDESK_ADDRESS: z.string().default('support@localhost'),
+  HELPDESK_NAME: z.string().default('Support'),
+  TICKET_PREFIX: z.string().default('HD'),
+  POLL_INTERVAL: z.string().default('30'),
+  AGENT_AUTH: z.string().default('dmarc'),
+  TRUSTED_AUTHSERV_ID: z.string().optional(),
+  DESKMAIL_TEMPLATES_DIR: z.string().optional(),
+  LOG_LEVEL: z.string().default('info'),
+  DESKMAIL_FAULT: z.string().optional(),
+});
+
+type Env = Record<string, string | undefined>;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function parseUrl(name: string, raw: string, protocols: string[]): URL {
+  const shown = redactSecrets(raw);
+  const expected = protocols.map((p) => `${p}//`).join(' or ');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DeskmailError('CONFIG', `${name} is not a valid ${expected} URL: ${shown}`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new DeskmailError('CONFIG', `${name} is not a valid ${expected} URL: ${shown} (scheme ${url.protocol} not supported)`);
+  }
+  if (!url.hostname) throw new DeskmailError('CONFIG', `${name} is not a valid ${expected} URL: ${shown} (no host)`);
+  return url;
+}
+
+function portOf(name: string, url: URL, fallback: number): number {
+  if (!url.port) return fallback;
+  const port = Number(url.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DeskmailError('CONFIG', `${name} has an invalid port: ${url.port}`);
+  return port;
+}
+
+export function parseImapUrl(raw: string, afterStore: string): ImapSettings {
+  const url = parseUrl('IMAP_URL', raw, ['imap:', 'imaps:']);
+  const secure = url.protocol === 'imaps:';
+  const user = decodeURIComponent(url.username);
+  if (!user) throw new DeskmailError('CONFIG', `IMAP_URL is not a valid imap:// URL: ${redactSecrets(raw)} (no user name)`);
+  const mailbox = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'INBOX';
+  let after: ImapSettings['afterStore'] = { kind: 'seen' };
+  if (afterStore.startsWith('move:') && afterStore.length > 5) after = { kind: 'move', folder: afterStore.slice(5) };
+  else if (afterStore !== 'seen') {
+    throw new DeskmailError('CONFIG', `IMAP_AFTER_STORE must be "seen" or "move:FOLDER", got: ${afterStore}`);
+  }
+  return { secure, host: url.hostname, port: portOf('IMAP_URL', url, secure ? 993 : 143), user, pass: decodeURIComponent(url.password), mailbox, afterStore: after };
+}
+
+export function parseSmtpUrl(raw: string): SmtpSettings {
+  const url = parseUrl('SMTP_URL', raw, ['smtp:', 'smtps:']);
+  const secure = url.protocol === 'smtps:';
+  return {
+    secure,
+    host: url.hostname,
+    port: portOf('SMTP_URL', url, secure ? 465 : 587),
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    pass: url.password ? decodeURIComponent(url.password) : undefined,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => nonEmpty(v) !== undefined)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DeskmailError('CONFIG', `invalid configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+
+  const databaseUrl = nonEmpty(e.DATABASE_URL);
+  if (databaseUrl) parseUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+
+  const address = emailAddress.safeParse(e.HELPDESK_ADDRESS);
+  if (!address.success) throw new DeskmailError('CONFIG', `HELPDESK_ADDRESS is not an email address: ${e.HELPDESK_ADDRESS}`);
+
+  if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(e.TICKET_PREFIX)) {
+    throw new DeskmailError('CONFIG', `TICKET_PREFIX must be letters and digits starting with a letter, got: ${e.TICKET_PREFIX}`);
+  }
+  const poll = Number(e.POLL_INTERVAL);
+  if (!Number.isFinite(poll) || poll <= 0) throw new DeskmailError('CONFIG', `POLL_INTERVAL must be a positive number of seconds, got: ${e.POLL_INTERVAL}`);
+
+  const agentAuth = e.AGENT_AUTH.toLowerCase();
+  if (agentAuth !== 'dmarc' && agentAuth !== 'token' && agentAuth !== 'off') {
+    throw new DeskmailError('CONFIG', `AGENT_AUTH must be dmarc, token or off, got: ${e.AGENT_AUTH}`);
+  }
+  const imapUrl = nonEmpty(e.IMAP_URL);
+  const smtpUrl = nonEmpty(e.SMTP_URL);
+
+  return {
+    dataDir: resolve(e.DESKMAIL_DATA_DIR),
+    databaseUrl,
+    imap: imapUrl ? parseImapUrl(imapUrl, e.IMAP_AFTER_STORE) : undefined,
+    smtp: smtpUrl ? parseSmtpUrl(smtpUrl) : undefined,
+    helpdeskAddress: address.data,
+    helpdeskName: e.HELPDESK_NAME,
+    ticketPrefix: e.TICKET_PREFIX.toUpperCase(),
+    pollIntervalSeconds: poll,
+    agentAuth,
+    trustedAuthservId: nonEmpty(e.TRUSTED_AUTHSERV_ID),
+    templatesDir: join(packageRoot(), 'templates'),
+    templatesOverrideDir: e.DESKMAIL_TEMPLATES_DIR ? resolve(e.DESKMAIL_TEMPLATES_DIR) : undefined,
+    logLevel: e.LOG_LEVEL,
+    faults: { exitAfterCommit: e.DESKMAIL_FAULT === 'exit-after-commit' },
+  };
+}
+
+/** Where local mode keeps its folders. */
+export function localPaths(config: Config): { inbox: string; processed: string; outbox: string; db: string } {
+  return {
+    inbox: join(config.dataDir, 'inbox'),
+    processed: join(config.dataDir, 'inbox', 'processed'),
+    outbox: join(config.dataDir, 'outbox'),
+    db: join(config.dataDir, 'db'),
+  };
+}

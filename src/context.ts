@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { localPaths, type Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Sender } from './outbox/enqueue.js';
+import { TemplateRenderer } from './outbox/render.js';
+import { closeDb, migrate, openDb, type Db } from './store/db.js';
+
+/** What a running command needs, built once from the Config at the edge. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  renderer: TemplateRenderer;
+  sender: Sender;
+  close(): Promise<void>;
+}
+
+export function senderIdentity(config: Config): Sender {
+  return {
+    helpdeskAddress: config.helpdeskAddress,
+    helpdeskName: config.helpdeskName,
+    // One dedupe scope per helpdesk address: a Message-ID is stored once, whichever way it came in.
+    mailbox: config.helpdeskAddress,
+    loopToken: config.helpdeskAddress,
+  };
+}
+
+export function templateDirs(config: Config): string[] {
+  return config.templatesOverrideDir ? [config.templatesOverrideDir, config.templatesDir] : [config.templatesDir];
+}
+
+export function databaseLabel(config: Config): string {
+  return config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${localPaths(config).db}`;
+}
+
+/** Opens the database (applying pending migrations unless told not to) and loads templates. */
+export async function openContext(config: Config, log: Logger, opts: { migrate?: boolean } = {}): Promise<AppContext> {
+  const db = openDb({ databaseUrl: config.databaseUrl, embeddedDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
+  try {
+    if (opts.migrate !== false) {
+      const applied = await migrate(db);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+    const renderer = new TemplateRenderer(templateDirs(config));
+    return { config, log, db, renderer, sender: senderIdentity(config), close: () => closeDb(db) };
+  } catch (err) {
+    await closeDb(db).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,24 @@
+import { isTemporaryFailure } from '../errors.js';
+import { addQuarantine, addReceipt, advanceCheckpoint } from '../store/ingest-log.js';
+import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../receive.js';
+
+/**
+ * Every ingress calls this. A temporary failure (database away) is thrown so the source keeps the
+ * mail and retries; any other failure on one mail quarantines that mail with the reason, so one
+ * bad message never stops the ones behind it and nothing is skipped silently.
+ */
+export async function receiveSafely(deps: ReceiveDeps, raw: Buffer, origin: Origin): Promise<ReceiveResult> {
+  try {
+    return await receiveMail(deps, raw, origin);
+  } catch (err) {
+    if (isTemporaryFailure(err)) throw err;
+    const reason = `processing failed: ${(err as Error).message.split('\n')[0]}`;
+    deps.log.error({ source: origin.source, err: (err as Error).message }, 'mail quarantined after an error');
+    await deps.db.transaction(async (tx) => {
+      await addQuarantine(tx, { mailbox: deps.sender.mailbox, source: origin.source, reason, raw });
+      await addReceipt(tx, { mailbox: deps.sender.mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'receive', verdict: 'quarantined', reason }] });
+      if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
+    });
+    return { outcome: 'quarantined', reason, ticketRef: undefined, messageId: undefined, notifications: 0 };
+  }
+}

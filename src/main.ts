@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { agentsAdd, agentsList, agentsRemove } from './cli/agents.js';
+import { ingestCommand } from './cli/ingest.js';
+import { ticketsList, ticketsShow } from './cli/tickets.js';
+import { loadConfig } from './config.js';
+import { databaseLabel, openContext, type AppContext } from './context.js';
+import { DeskmailError, isTemporaryFailure } from './errors.js';
+import { startGateway } from './gateway.js';
+import { createLogger, redactSecrets } from './log.js';
+import { migrate } from './store/db.js';
+
+/** sysexits.h EX_TEMPFAIL: the MTA keeps the message and tries again later. */
+const EX_TEMPFAIL = 75;
+
+/** Runs one command with a context, printing its output; every error becomes one line and an exit code. */
+async function withContext(action: (ctx: AppContext) => Promise<string | string[] | void>, opts: { migrate?: boolean; tempfailExit?: number } = {}): Promise<void> {
+  let ctx: AppContext | undefined;
+  try {
+    const config = loadConfig();
+    ctx = await openContext(config, createLogger({ level: config.logLevel }), { migrate: opts.migrate });
+    const out = await action(ctx);
+    if (out !== undefined) process.stdout.write((Array.isArray(out) ? out.join('\n') : out) + '\n');
+  } catch (err) {
+    process.exitCode = exitCodeFor(err, opts.tempfailExit);
+    process.stderr.write(`deskmail: ${errorLine(err)}\n`);
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+}
+
+function errorLine(err: unknown): string {
+  if (err instanceof DeskmailError) return redactSecrets(err.toLine());
+  return redactSecrets(err instanceof Error ? err.message.split('\n')[0] ?? String(err) : String(err));
+}
+
+function exitCodeFor(err: unknown, tempfailExit: number | undefined): number {
+  if (tempfailExit !== undefined && isTemporaryFailure(err)) return tempfailExit;
+  if (err instanceof DeskmailError) return err.code === 'TEMPORARY' || err.code === 'DATABASE' ? 1 : 2;
+  return 1;
+}
+
+const program = new Command();
+program
+  .name('deskmail')
+  .description('Email-driven helpdesk gateway: a shared mailbox becomes a helpdesk.')
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`deskmail: ${str.replace(/^error: /, '').trim()}\n`) });
+
+program
+  .command('run')
+  .description('run the gateway daemon (applies pending migrations first); Ctrl-C / SIGTERM stops it cleanly')
+  .action(async () => {
+    let ctx: AppContext;
+    try {
+      const config = loadConfig();
+      ctx = await openContext(config, createLogger({ level: config.logLevel }));
+    } catch (err) {
+      process.stderr.write(`deskmail: ${errorLine(err)}\n`);
+      process.exit(exitCodeFor(err, undefined));
+    }
+    const gateway = startGateway(ctx);
+    let stopping = false;
+    const stop = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      ctx.log.info({ signal }, 'stopping: finishing the mail in hand');
+      await gateway.stop();
+      await ctx.close();
+      ctx.log.info('stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    ctx.log.info(`database: ${databaseLabel(ctx.config)}`);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(() =>
+    withContext(async (ctx) => {
+      const applied = await migrate(ctx.db);
+      return applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date';
+    }, { migrate: false }),
+  );
+
+program
+  .command('ingest')
+  .description('process raw messages from files, or one from standard input (MTA pipe); exit 0 when stored or deliberately dropped, 75 to retry later')
+  .argument('[files...]', 'raw RFC 5322 message files (.eml)')
+  .action((files: string[]) => withContext((ctx) => ingestCommand(ctx, files), { tempfailExit: EX_TEMPFAIL }));
+
+const agents = program.command('agents').description('manage the agents who may command tickets by mail');
+agents
+  .command('add')
+  .description('register an agent (or update one)')
+  .argument('<email>', 'the agent\'s address')
+  .option('--name <name>', 'display name (signs their replies)')
+  .option('--skills <list>', 'comma-separated skills, e.g. billing,dns')
+  .option('--role <role>', 'agent | lead | admin', 'agent')
+  .action((email: string, opts: { name?: string; skills?: string; role?: string }) => withContext((ctx) => agentsAdd(ctx, email, opts)));
+agents
+  .command('list')
+  .description('list registered agents')
+  .option('--json', 'machine-readable output')
+  .action((opts: { json?: boolean }) => withContext((ctx) => agentsList(ctx, opts)));
+agents
+  .command('remove')
+  .description('remove an agent (their history stays)')
+  .argument('<email>', 'the agent\'s address')
+  .action((email: string) => withContext((ctx) => agentsRemove(ctx, email)));
+
+const tickets = program.command('tickets').description('look at tickets');
+tickets
+  .command('list')
+  .description('list tickets, oldest first')
+  .option('--status <status>', 'only tickets with this status')
+  .option('--json', 'machine-readable output')
+  .action((opts: { status?: string; json?: boolean }) => withContext((ctx) => ticketsList(ctx, opts)));
+tickets
+  .command('show')
+  .description('one ticket with its messages, decision records and history')
+  .argument('<ref>', 'ticket reference, e.g. HD-42')
+  .option('--json', 'machine-readable output')
+  .action((ref: string, opts: { json?: boolean }) => withContext((ctx) => ticketsShow(ctx, ref, opts)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; usage errors already printed their one line.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`deskmail: ${errorLine(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { LOOP_HEADER } from '../mail/screen/index.js';
+import type { Tx } from '../store/db.js';
+import { addEvent } from '../store/events.js';
+import { insertMessageOnce } from '../store/messages.js';
+import { insertOutbox } from '../store/outbox.js';
+import type { TicketRow } from '../store/tickets.js';
+import type { TemplateContext, TemplateRenderer } from './render.js';
+
+export interface Sender {
+  helpdeskAddress: string;
+  helpdeskName: string;
+  mailbox: string;
+  loopToken: string;
+}
+
+/** One notification the core decided to send: which template, to whom, threaded under what. */
+export interface Notification {
+  kind: string;
+  to: string[];
+  ticket: TicketRow;
+  /** The Message-ID this mail answers (threads it in the recipient's client). */
+  inReplyTo: string | undefined;
+  references: string[];
+  context: TemplateContext;
+  /** RFC 3834: auto-replied for answers to a person's mail, auto-generated for the rest. */
+  autoSubmitted: 'auto-replied' | 'auto-generated';
+  /** Customer-visible mail is also stored on the ticket as an outgoing message. */
+  storeOnTicket: boolean;
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * Renders the notification and writes it to the outbox inside the caller's transaction, so a
+ * state change and the mail it causes commit together or not at all. The Message-ID is fixed
+ * here: a resend after a crash carries the same one, and receivers can recognise it.
+ */
+export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, sender: Sender, n: Notification): Promise<string> {
+  const rendered = renderer.render(n.kind, n.context);
+  const messageId = `${n.ticket.ref}.${n.kind}.${randomUUID()}@${domainOf(sender.helpdeskAddress)}`;
+  const references = [...n.references];
+  if (n.inReplyTo && !references.includes(n.inReplyTo)) references.push(n.inReplyTo);
+  const headers: Record<string, string> = {
+    'Reply-To': sender.helpdeskAddress,
+    'Auto-Submitted': n.autoSubmitted,
+    'X-Auto-Response-Suppress': 'All',
+    [LOOP_HEADER]: sender.loopToken,
+    'X-Deskmail-Ticket': n.ticket.ref,
+  };
+  if (n.inReplyTo) headers['In-Reply-To'] = `<${n.inReplyTo}>`;
+  if (references.length > 0) headers['References'] = references.slice(-20).map((r) => `<${r}>`).join(' ');
+
+  await insertOutbox(tx, {
+    ticketId: n.ticket.id,
+    kind: n.kind,
+    messageId,
+    fromAddress: sender.helpdeskAddress,
+    to: n.to,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    headers,
+  });
+  if (n.storeOnTicket) {
+    await insertMessageOnce(tx, {
+      ticketId: n.ticket.id,
+      mailbox: sender.mailbox,
+      messageId,
+      direction: 'out',
+      fromAddress: sender.helpdeskAddress,
+      fromName: sender.helpdeskName,
+      to: n.to,
+      cc: [],
+      subject: rendered.subject,
+      body: rendered.text,
+      bodyHtml: undefined,
+      inReplyTo: n.inReplyTo,
+      references,
+      raw: undefined,
+      decisions: [],
+      sentAt: undefined,
+    });
+  }
+  await addEvent(tx, n.ticket.id, 'notification_queued', 'system', { kind: n.kind, to: n.to, messageId });
+  return messageId;
+}

@@ -1,0 +1,180 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import PQueue from 'p-queue';
+import type { SmtpSettings } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { claimDueOutbox, markOutboxFailed, markOutboxRetry, markOutboxSent, type OutboxRow } from '../store/outbox.js';
+
+/** Where outgoing mail goes: a pooled SMTP connection, or .eml files in local mode. */
+export interface MailTransport {
+  send(row: OutboxRow, fromName: string): Promise<void>;
+  close(): void;
+}
+
+function mailOptions(row: OutboxRow, fromName: string): SendMailOptions {
+  const { 'In-Reply-To': inReplyTo, References: references, 'Reply-To': replyTo, ...rest } = row.headers;
+  return {
+    messageId: `<${row.message_id}>`,
+    date: new Date(row.created_at),
+    from: { name: fromName, address: row.from_address },
+    to: row.to_addresses,
+    replyTo,
+    inReplyTo,
+    references,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body ?? undefined,
+    headers: rest,
+    envelope: { from: row.from_address, to: row.to_addresses },
+  };
+}
+
+export function smtpTransport(smtp: SmtpSettings): MailTransport {
+  const transporter: Transporter = nodemailer.createTransport({
+    pool: true,
+    maxConnections: 4,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    async send(row, fromName) {
+      await transporter.sendMail(mailOptions(row, fromName));
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+/** Local mode: each mail becomes DIR/<message-id>.eml, written atomically (temp file, then rename). */
+export function folderTransport(dir: string): MailTransport {
+  mkdirSync(dir, { recursive: true });
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(row, fromName) {
+      const info = (await transporter.sendMail(mailOptions(row, fromName))) as { message: Buffer };
+      const name = row.message_id.replace(/[^A-Za-z0-9._-]/g, '_');
+      const tmp = join(dir, `.${name}.tmp`);
+      writeFileSync(tmp, info.message);
+      renameSync(tmp, join(dir, `${name}.eml`));
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+/** 5xx answers and malformed addresses will not get better by trying again. */
+export function isPermanentSendError(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string };
+  if (typeof e.responseCode === 'number') return e.responseCode >= 500;
+  return e.code === 'EENVELOPE' && e.responseCode === undefined && /recipient|address/i.test(String((err as Error).message));
+}
+
+export const MAX_SEND_ATTEMPTS = 12;
+
+/** Backoff: 10 s, 20 s, 40 s … capped at one hour. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(3600, 10 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * The sender loop: claims due outbox rows, sends them concurrently, records the outcome.
+ * `poke()` wakes it at once (after an ingest commit) so acknowledgments leave without waiting.
+ */
+export class OutboxSender {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly queue = new PQueue({ concurrency: 4 });
+  private idleResolvers: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly transport: MailTransport,
+    private readonly log: Logger,
+    private readonly opts: { fromName: string; intervalMs?: number; batch?: number; leaseSeconds?: number },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  poke(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      for (;;) {
+        this.again = false;
+        const sent = await this.drainOnce();
+        if (this.stopped || (sent === 0 && !this.again)) break;
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'outbox: claiming mail failed; will retry');
+    } finally {
+      this.running = false;
+      for (const resolve of this.idleResolvers.splice(0)) resolve();
+      if (!this.stopped) this.schedule(this.opts.intervalMs ?? 1000);
+    }
+  }
+
+  /** Claims and sends one batch; returns how many rows it handled. */
+  async drainOnce(): Promise<number> {
+    const rows = await claimDueOutbox(this.db, this.opts.batch ?? 50, this.opts.leaseSeconds ?? 120);
+    await Promise.all(rows.map((row) => this.queue.add(() => this.sendOne(row))));
+    return rows.length;
+  }
+
+  private async sendOne(row: OutboxRow): Promise<void> {
+    try {
+      await this.transport.send(row, this.opts.fromName);
+      await markOutboxSent(this.db, row.id);
+      this.log.info({ outbox: row.id, kind: row.kind, to: row.to_addresses, messageId: row.message_id }, 'mail sent');
+    } catch (err) {
+      const message = (err as Error).message.split('\n')[0] ?? String(err);
+      if (isPermanentSendError(err) || row.attempts >= MAX_SEND_ATTEMPTS) {
+        await markOutboxFailed(this.db, row.id, message);
+        this.log.error({ outbox: row.id, kind: row.kind, to: row.to_addresses, error: message }, 'mail given up');
+      } else {
+        const delay = retryDelaySeconds(row.attempts);
+        await markOutboxRetry(this.db, row.id, message, delay);
+        this.log.warn({ outbox: row.id, kind: row.kind, error: message, retryIn: delay }, 'mail send failed; will retry');
+      }
+    }
+  }
+
+  /** Resolves once the loop has finished its current pass (tests and one-shot commands). */
+  async settle(): Promise<void> {
+    if (!this.running) await this.tick();
+    else await new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running) await new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+    await this.queue.onIdle();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,187 @@
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Decision } from './mail/decision.js';
+import { parseMail, UnparseableMailError, type InboundMail } from './mail/parse.js';
+import { stripQuotes } from './mail/quotes.js';
+import { screenMail } from './mail/screen/index.js';
+import { cleanSubject, threadKeys } from './mail/thread.js';
+import { enqueueNotification, type Sender } from './outbox/enqueue.js';
+import type { TemplateRenderer } from './outbox/render.js';
+import type { Db, Tx } from './store/db.js';
+import { addEvent } from './store/events.js';
+import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } from './store/ingest-log.js';
+import { findTicketIdByMessageIds, insertMessageOnce, messageExists } from './store/messages.js';
+import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
+import { planIntake, type ThreadMatch } from './ticket/intake.js';
+
+/** Where a raw mail came from; an IMAP origin moves its mailbox checkpoint in the same transaction. */
+export interface Origin {
+  source: string;
+  imap?: { mailbox: string; uidValidity: number; uid: number };
+}
+
+export interface ReceiveResult {
+  outcome: ReceiptOutcome;
+  reason: string;
+  ticketRef: string | undefined;
+  messageId: string | undefined;
+  notifications: number;
+}
+
+export interface ReceiveDeps {
+  db: Db;
+  config: Config;
+  renderer: TemplateRenderer;
+  sender: Sender;
+  log: Logger;
+}
+
+class Redelivery extends Error {}
+
+/**
+ * ONE inbound mail, top to bottom: parse → screen → thread → plan → store (one transaction with
+ * the notifications it causes and the mailbox checkpoint). Nothing is skipped silently: every mail
+ * ends as a ticket message, a recorded drop/duplicate, or in quarantine.
+ */
+export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin): Promise<ReceiveResult> {
+  const { db, config, sender } = deps;
+  const mailbox = sender.mailbox;
+  const checkpoint = async (tx: Tx): Promise<void> => {
+    if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
+  };
+
+  let mail: InboundMail;
+  try {
+    mail = await parseMail(raw);
+    if (!mail.from) throw new UnparseableMailError('no usable From address');
+  } catch (err) {
+    if (!(err instanceof UnparseableMailError)) throw err;
+    const reason = err.message;
+    await db.transaction(async (tx) => {
+      await addQuarantine(tx, { mailbox, source: origin.source, reason, raw });
+      await addReceipt(tx, { mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'parse', verdict: 'quarantined', reason }] });
+      await checkpoint(tx);
+    });
+    deps.log.warn({ source: origin.source, reason }, 'mail quarantined');
+    return { outcome: 'quarantined', reason, ticketRef: undefined, messageId: undefined, notifications: 0 };
+  }
+
+  const from = mail.from;
+  const decisions: Decision[] = [{ stage: 'parse', verdict: 'ok', reason: mail.hasOwnMessageId ? `Message-ID <${mail.messageId}>` : `no Message-ID; using <${mail.messageId}>` }];
+  const screened = screenMail(mail, { helpdeskAddress: config.helpdeskAddress, loopToken: sender.loopToken });
+  decisions.push(screened.decision);
+  const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
+
+  const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined): Promise<void> => {
+    await addReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions });
+    await checkpoint(tx);
+  };
+
+  try {
+    return await db.transaction(async (tx) => {
+      if (await messageExists(tx, mailbox, mail.messageId)) throw new Redelivery();
+
+      const { ticket, match } = await findThread(tx, mailbox, keys);
+      decisions.push(match ? { stage: 'thread', verdict: ticket!.ref, reason: `${match.key}: ${match.detail}` } : { stage: 'thread', verdict: 'none', reason: 'no ticket reference, plus address or known Message-ID' });
+      const plan = planIntake(screened.kind, match);
+      decisions.push({ stage: 'plan', verdict: plan.action, reason: plan.reason });
+
+      if (plan.action === 'drop') {
+        await record(tx, 'dropped', plan.reason, undefined);
+        return { outcome: 'dropped' as const, reason: plan.reason, ticketRef: undefined, messageId: mail.messageId, notifications: 0 };
+      }
+
+      let target: TicketRow;
+      if (plan.action === 'open') {
+        target = await insertTicket(tx, config.ticketPrefix, {
+          subject: cleanSubject(mail.subject, config.ticketPrefix) || '(no subject)',
+          requesterEmail: from.address,
+          requesterName: from.name,
+        });
+        await addParticipant(tx, target.id, { email: from.address, name: from.name, role: 'requester' });
+        for (const cc of mail.cc) if (cc.address !== config.helpdeskAddress) await addParticipant(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' });
+        await addEvent(tx, target.id, 'created', from.address, { status: target.status, messageId: mail.messageId });
+      } else {
+        target = ticket!;
+      }
+
+      const body = stripQuotes(mail.text);
+      const inserted = await insertMessageOnce(tx, {
+        ticketId: target.id,
+        mailbox,
+        messageId: mail.messageId,
+        direction: 'in',
+        fromAddress: from.address,
+        fromName: from.name,
+        to: mail.to.map((m) => m.address),
+        cc: mail.cc.map((m) => m.address),
+        subject: mail.subject,
+        body,
+        bodyHtml: mail.html,
+        inReplyTo: mail.inReplyTo,
+        references: mail.references,
+        raw,
+        decisions,
+      sentAt: mail.date,
+      });
+      if (inserted === undefined) throw new Redelivery(); // a concurrent gateway stored it first
+
+      let notifications = 0;
+      if (plan.action === 'append') {
+        await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId });
+        await touchTicket(tx, target.id);
+        decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
+      } else if (plan.acknowledge) {
+        await enqueueNotification(tx, deps.renderer, sender, {
+          kind: 'received',
+          to: [mail.replyTo?.address ?? from.address],
+          ticket: target,
+          inReplyTo: mail.messageId,
+          references: mail.references,
+          context: notificationContext(config, target, mail.text),
+          autoSubmitted: 'auto-replied',
+          storeOnTicket: true,
+        });
+        notifications++;
+        decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${mail.replyTo?.address ?? from.address}` });
+      }
+      // The decision record is complete only now; store the final version with the message.
+      await tx('messages').where({ id: inserted }).update({ decisions: JSON.stringify(decisions) });
+      await record(tx, 'stored', plan.reason, target.id);
+      return { outcome: 'stored' as const, reason: plan.reason, ticketRef: target.ref, messageId: mail.messageId, notifications };
+    });
+  } catch (err) {
+    if (!(err instanceof Redelivery)) throw err;
+    const reason = `duplicate of an already stored Message-ID <${mail.messageId}>`;
+    decisions.push({ stage: 'dedupe', verdict: 'duplicate', reason });
+    await db.transaction((tx) => record(tx, 'duplicate', reason, undefined));
+    return { outcome: 'duplicate', reason, ticketRef: undefined, messageId: mail.messageId, notifications: 0 };
+  }
+}
+
+async function findThread(tx: Tx, mailbox: string, keys: ReturnType<typeof threadKeys>): Promise<{ ticket: TicketRow | undefined; match: ThreadMatch }> {
+  if (keys.plusRef) {
+    const t = await findTicketByRef(tx, keys.plusRef);
+    if (t) return { ticket: t, match: { key: 'plus-address', ref: t.ref, detail: `recipient +${keys.plusRef}` } };
+  }
+  if (keys.subjectRef) {
+    const t = await findTicketByRef(tx, keys.subjectRef);
+    if (t) return { ticket: t, match: { key: 'subject-tag', ref: t.ref, detail: `[${keys.subjectRef}] in the subject` } };
+  }
+  const byId = await findTicketIdByMessageIds(tx, mailbox, keys.messageIds);
+  if (byId) {
+    const t = await findTicketById(tx, byId.ticketId);
+    if (t) return { ticket: t, match: { key: 'references', ref: t.ref, detail: `<${byId.messageId}>` } };
+  }
+  return { ticket: undefined, match: undefined };
+}
+
+/** The variables every notification template sees. Customer text enters only as data. */
+export function notificationContext(config: Config, ticket: TicketRow, message: string): Record<string, unknown> {
+  return {
+    helpdesk: { name: config.helpdeskName, address: config.helpdeskAddress },
+    ticket: { ref: ticket.ref, subject: ticket.subject, status: ticket.status, priority: ticket.priority, category: ticket.category ?? null },
+    requester: { email: ticket.requester_email, name: ticket.requester_name ?? null },
+    message: { body: message },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Queryable } from './db.js';
+
+export type TicketStatus = 'new' | 'reviewing' | 'assigned' | 'in_progress' | 'waiting_customer' | 'waiting_third_party' | 'resolved' | 'closed';
+export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+
+export interface TicketRow {
+  id: number;
+  ref: string;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  tags: string[];
+  requester_email: string;
+  requester_name: string | null;
+  assignee_id: number | null;
+  language: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewTicket {
+  subject: string;
+  requesterEmail: string;
+  requesterName: string | undefined;
+  priority?: Priority;
+  category?: string | null;
+  tags?: string[];
+}
+
+/** Inserts a ticket whose reference is PREFIX-id (the id drawn first, so the ref is known in the same statement). */
+export async function insertTicket(q: Queryable, prefix: string, t: NewTicket): Promise<TicketRow> {
+  const seq = await q.raw<{ rows: { id: string | number }[] }>(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id`);
+  const id = Number(seq.rows[0]!.id);
+  const [row] = await q('tickets')
+    .insert({
+      id,
+      ref: `${prefix}-${id}`,
+      subject: t.subject,
+      requester_email: t.requesterEmail,
+      requester_name: t.requesterName ?? null,
+      priority: t.priority ?? 'P3',
+      category: t.category ?? null,
+      tags: JSON.stringify(t.tags ?? []),
+    })
+    .returning('*');
+  return row as TicketRow;
+}
+
+export async function findTicketByRef(q: Queryable, ref: string): Promise<TicketRow | undefined> {
+  return q<TicketRow>('tickets').whereRaw('upper(ref) = ?', [ref.toUpperCase()]).first();
+}
+
+export async function findTicketById(q: Queryable, id: number): Promise<TicketRow | undefined> {
+  return q<TicketRow>('tickets').where({ id }).first();
+}
+
+export async function listTickets(q: Queryable, filter: { status?: string } = {}): Promise<(TicketRow & { assignee_email: string | null })[]> {
+  const query = q('tickets')
+    .leftJoin('agents', 'agents.id', 'tickets.assignee_id')
+    .select('tickets.*', 'agents.email as assignee_email')
+    .orderBy('tickets.id');
+  if (filter.status) query.where('tickets.status', filter.status);
+  return query as unknown as Promise<(TicketRow & { assignee_email: string | null })[]>;
+}
+
+export async function touchTicket(q: Queryable, id: number): Promise<void> {
+  await q('tickets').where({ id }).update({ updated_at: q.fn.now() });
+}
+
+export async function addParticipant(q: Queryable, ticketId: number, p: { email: string; name: string | undefined; role: 'requester' | 'cc' | 'agent' }): Promise<void> {
+  await q('participants').insert({ ticket_id: ticketId, email: p.email, name: p.name ?? null, role: p.role }).onConflict(['ticket_id', 'email']).ignore();
+}
+
+export async function listParticipants(q: Queryable, ticketId: number): Promise<{ email: string; name: string | null; role: string }[]> {
+  return q('participants').where({ ticket_id: ticketId }).select('email', 'name', 'role').orderBy('email');
+}

@@ -1,0 +1,24 @@
+import type { MailKind } from '../mail/screen/index.js';
+
+/** Which key tied a mail to an existing ticket. */
+export type ThreadMatch = { key: 'plus-address' | 'subject-tag' | 'references'; ref: string; detail: string } | undefined;
+
+export type IntakePlan =
+  | { action: 'open'; acknowledge: boolean; reason: string }
+  | { action: 'append'; acknowledge: false; reason: string }
+  | { action: 'drop'; reason: string };
+
+/**
+ * What an inbound mail does to the ticket store, decided from what it is and what it threads to.
+ * Pure: the table of cases is tested directly.
+ */
+export function planIntake(kind: MailKind, match: ThreadMatch): IntakePlan {
+  if (kind === 'loop') return { action: 'drop', reason: 'our own mail came back (loop)' };
+  if (match) {
+    if (kind === 'human') return { action: 'append', acknowledge: false, reason: `reply to ${match.ref} (by ${match.key})` };
+    return { action: 'append', acknowledge: false, reason: `${kind} about ${match.ref} recorded without a reply` };
+  }
+  if (kind === 'bounce') return { action: 'drop', reason: 'bounce for no known ticket' };
+  if (kind === 'auto-reply') return { action: 'drop', reason: 'automatic reply for no known ticket' };
+  return { action: 'open', acknowledge: true, reason: 'new request' };
+}
