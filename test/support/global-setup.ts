@@ -1,3 +1,4 @@
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { ensurePostgres } from './postgres.js';
 import { ensureMailPackages, startMailStack, type MailStack } from './mailstack.js';
