@@ -48,3 +48,18 @@ export async function openContext(config: Config, log: Logger, opts: { migrate?:
     throw err;
   }
 }
+
+/** What `deskmail run` tells the person who started it: where mail comes from and goes to. */
+export function describeRun(ctx: AppContext): string {
+  const { config } = ctx;
+  const paths = localPaths(config);
+  return [
+    `deskmail is running for ${config.helpdeskAddress} (Ctrl-C to stop)`,
+    `  database: ${databaseLabel(config)}`,
+    config.imap
+      ? `  inbound:  IMAP ${config.imap.host}:${config.imap.port}, folder ${config.imap.mailbox}`
+      : `  inbound:  local mode: drop raw mail (.eml) into ${paths.inbox}; handled files move to ${paths.processed}`,
+    config.smtp ? `  outbound: SMTP ${config.smtp.host}:${config.smtp.port}` : `  outbound: local mode: notifications are written as .eml files to ${paths.outbox}`,
+    `  tickets:  deskmail tickets list   (or npx deskmail tickets list)`,
+  ].join('\n');
+}

@@ -4,7 +4,7 @@ import { agentsAdd, agentsList, agentsRemove } from './cli/agents.js';
 import { ingestCommand } from './cli/ingest.js';
 import { ticketsList, ticketsShow } from './cli/tickets.js';
 import { loadConfig } from './config.js';
-import { databaseLabel, openContext, type AppContext } from './context.js';
+import { describeRun, openContext, type AppContext } from './context.js';
 import { DeskmailError, isTemporaryFailure } from './errors.js';
 import { startGateway } from './gateway.js';
 import { createLogger, redactSecrets } from './log.js';
@@ -73,7 +73,7 @@ program
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    ctx.log.info(`database: ${databaseLabel(ctx.config)}`);
+    process.stdout.write(describeRun(ctx) + '\n');
   });
 
 program
