@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { agentsAdd, agentsList, agentsRemove } from './cli/agents.js';
-import { ingestCommand } from './cli/ingest.js';
-import { ticketsList, ticketsShow } from './cli/tickets.js';
 import { loadConfig } from './config.js';
-import { describeRun, openContext, type AppContext } from './context.js';
+import type { AppContext } from './context.js';
 import { DeskmailError, isTemporaryFailure } from './errors.js';
-import { startGateway } from './gateway.js';
 import { createLogger, redactSecrets } from './log.js';
-import { migrate } from './store/db.js';
+
+// Commands load their modules when they run, so `--help` and argument errors answer at once.
+const context = () => import('./context.js');
 
 /** sysexits.h EX_TEMPFAIL: the MTA keeps the message and tries again later. */
 const EX_TEMPFAIL = 75;
@@ -18,7 +16,7 @@ async function withContext(action: (ctx: AppContext) => Promise<string | string[
   let ctx: AppContext | undefined;
   try {
     const config = loadConfig();
-    ctx = await openContext(config, createLogger({ level: config.logLevel }), { migrate: opts.migrate });
+    ctx = await (await context()).openContext(config, createLogger({ level: config.logLevel }), { migrate: opts.migrate });
     const out = await action(ctx);
     if (out !== undefined) process.stdout.write((Array.isArray(out) ? out.join('\n') : out) + '\n');
   } catch (err) {
@@ -55,12 +53,12 @@ program
     let ctx: AppContext;
     try {
       const config = loadConfig();
-      ctx = await openContext(config, createLogger({ level: config.logLevel }));
+      ctx = await (await context()).openContext(config, createLogger({ level: config.logLevel }));
     } catch (err) {
       process.stderr.write(`deskmail: ${errorLine(err)}\n`);
       process.exit(exitCodeFor(err, undefined));
     }
-    const gateway = startGateway(ctx);
+    const gateway = (await import('./gateway.js')).startGateway(ctx);
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
@@ -73,7 +71,7 @@ program
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write(describeRun(ctx) + '\n');
+    process.stdout.write((await context()).describeRun(ctx) + '\n');
   });
 
 program
@@ -81,7 +79,7 @@ program
   .description('apply pending database migrations and exit')
   .action(() =>
     withContext(async (ctx) => {
-      const applied = await migrate(ctx.db);
+      const applied = await (await import('./store/db.js')).migrate(ctx.db);
       return applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date';
     }, { migrate: false }),
   );
@@ -90,7 +88,7 @@ program
   .command('ingest')
   .description('process raw messages from files, or one from standard input (MTA pipe); exit 0 when stored or deliberately dropped, 75 to retry later')
   .argument('[files...]', 'raw RFC 5322 message files (.eml)')
-  .action((files: string[]) => withContext((ctx) => ingestCommand(ctx, files), { tempfailExit: EX_TEMPFAIL }));
+  .action((files: string[]) => withContext(async (ctx) => (await import('./cli/ingest.js')).ingestCommand(ctx, files), { tempfailExit: EX_TEMPFAIL }));
 
 const agents = program.command('agents').description('manage the agents who may command tickets by mail');
 agents
@@ -100,17 +98,17 @@ agents
   .option('--name <name>', 'display name (signs their replies)')
   .option('--skills <list>', 'comma-separated skills, e.g. billing,dns')
   .option('--role <role>', 'agent | lead | admin', 'agent')
-  .action((email: string, opts: { name?: string; skills?: string; role?: string }) => withContext((ctx) => agentsAdd(ctx, email, opts)));
+  .action((email: string, opts: { name?: string; skills?: string; role?: string }) => withContext(async (ctx) => (await import('./cli/agents.js')).agentsAdd(ctx, email, opts)));
 agents
   .command('list')
   .description('list registered agents')
   .option('--json', 'machine-readable output')
-  .action((opts: { json?: boolean }) => withContext((ctx) => agentsList(ctx, opts)));
+  .action((opts: { json?: boolean }) => withContext(async (ctx) => (await import('./cli/agents.js')).agentsList(ctx, opts)));
 agents
   .command('remove')
   .description('remove an agent (their history stays)')
   .argument('<email>', 'the agent\'s address')
-  .action((email: string) => withContext((ctx) => agentsRemove(ctx, email)));
+  .action((email: string) => withContext(async (ctx) => (await import('./cli/agents.js')).agentsRemove(ctx, email)));
 
 const tickets = program.command('tickets').description('look at tickets');
 tickets
@@ -118,13 +116,13 @@ tickets
   .description('list tickets, oldest first')
   .option('--status <status>', 'only tickets with this status')
   .option('--json', 'machine-readable output')
-  .action((opts: { status?: string; json?: boolean }) => withContext((ctx) => ticketsList(ctx, opts)));
+  .action((opts: { status?: string; json?: boolean }) => withContext(async (ctx) => (await import('./cli/tickets.js')).ticketsList(ctx, opts)));
 tickets
   .command('show')
   .description('one ticket with its messages, decision records and history')
   .argument('<ref>', 'ticket reference, e.g. HD-42')
   .option('--json', 'machine-readable output')
-  .action((ref: string, opts: { json?: boolean }) => withContext((ctx) => ticketsShow(ctx, ref, opts)));
+  .action((ref: string, opts: { json?: boolean }) => withContext(async (ctx) => (await import('./cli/tickets.js')).ticketsShow(ctx, ref, opts)));
 
 try {
   await program.parseAsync(process.argv);
