@@ -126,4 +126,24 @@ describe('gateway on the real mail stack', () => {
     const acks = await waitForMailbox(customer, (m) => m.length === 2);
     expect(acks.filter((m) => m.headers.get('subject')?.includes('Second problem'))).toHaveLength(1);
   });
+
+  it('survives a UIDVALIDITY change (mailbox migrated, flags lost) without duplicates', async () => {
+    const before = (await listTickets(ctx.db)).length;
+    // The server now reports a different UIDVALIDITY than the checkpoint, and all mail is unseen again.
+    await ctx.db('mailbox_checkpoints').update({ uid_validity: 1 });
+    const s = mailStack();
+    const { ImapFlow } = await import('imapflow');
+    const client = new ImapFlow({ host: '127.0.0.1', port: s.imapPort, secure: false, auth: { user: support, pass: s.password }, logger: false });
+    await client.connect();
+    await client.mailboxOpen('INBOX');
+    await client.messageFlagsRemove('1:*', ['\\Seen']);
+    await client.logout();
+
+    await sendRaw(rawMail({ from: customer, to: support, subject: 'After the migration', messageId: 'carol-after@example.test', body: 'New mail.' }), { from: customer, to: [support] });
+    await waitFor('the new mail stored', async () => ((await listTickets(ctx.db)).some((t) => t.subject === 'After the migration') ? true : undefined));
+    await waitForMailbox(support, (m) => m.every((x) => x.seen));
+    expect((await listTickets(ctx.db)).length).toBe(before + 1);
+    const dupes = (await ctx.db('receipts').where({ outcome: 'duplicate' }).count<{ count: string }[]>('id as count'))[0]!;
+    expect(Number(dupes.count)).toBeGreaterThanOrEqual(5);
+  });
 });
