@@ -66,6 +66,12 @@ function headerLines(parsed: ParsedMail): Map<string, string[]> {
   return map;
 }
 
+function readableDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
 export function syntheticMessageId(raw: Buffer): string {
   return `${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@deskmail.invalid`;
 }
@@ -106,7 +112,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     html: typeof parsed.html === 'string' ? parsed.html : undefined,
     inReplyTo: messageIdsIn(parsed.inReplyTo)[0],
     references,
-    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : undefined,
+    // mailparser replaces an unreadable Date with "now"; a broken header must stay unknown instead.
+    date: readableDate(headers.get('date')?.[0]),
     headers,
     contentType: parsed.headers.get('content-type') === undefined ? 'text/plain' : String((parsed.headers.get('content-type') as { value?: string }).value ?? 'text/plain').toLowerCase(),
     attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),

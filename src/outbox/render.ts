@@ -35,7 +35,9 @@ function readLayered(dirs: string[], relative: string): { path: string; source: 
 }
 
 export class TemplateRenderer {
-  private readonly hbs = Handlebars.create();
+  // Two environments: a partial compiled once for text (no escaping) must never serve an HTML part.
+  private readonly textEnv = Handlebars.create();
+  private readonly htmlEnv = Handlebars.create();
   private readonly notifications = new Map<string, CompiledNotification>();
   private layout: Handlebars.TemplateDelegate | undefined;
 
@@ -47,13 +49,16 @@ export class TemplateRenderer {
   private compile(relative: string, asText: boolean): Handlebars.TemplateDelegate {
     const found = readLayered(this.dirs, relative);
     if (!found) throw new DeskmailError('TEMPLATE', `template file missing: ${relative} (looked in ${this.dirs.join(', ')})`);
+    return this.compileSource(found, asText);
+  }
+
+  private compileSource(found: { path: string; source: string }, asText: boolean): Handlebars.TemplateDelegate {
     try {
-      const template = this.hbs.compile(found.source, { strict: true, noEscape: asText });
-      // Compile eagerly so syntax errors surface at load time with the file name.
-      this.hbs.precompile(found.source, { strict: true });
-      return template;
+      // Parse eagerly: Handlebars compiles lazily, and a syntax error must name its file at load time.
+      Handlebars.parse(found.source);
+      return (asText ? this.textEnv : this.htmlEnv).compile(found.source, { strict: true, noEscape: asText });
     } catch (err) {
-      throw new DeskmailError('TEMPLATE', `${found.path}: ${(err as Error).message.split('\n')[0]}`);
+      throw new DeskmailError('TEMPLATE', `${found.path}: ${(err as Error).message.split('\n').slice(0, 2).join(' ')}`);
     }
   }
 
@@ -65,7 +70,8 @@ export class TemplateRenderer {
     }
     for (const name of partialNames) {
       const found = readLayered(this.dirs, join('partials', `${name}.hbs`))!;
-      this.hbs.registerPartial(name, found.source);
+      this.textEnv.registerPartial(name, this.compileSource(found, true));
+      this.htmlEnv.registerPartial(name, this.compileSource(found, false));
     }
     if (readLayered(this.dirs, 'layout.html.hbs')) this.layout = this.compile('layout.html.hbs', false);
     const names = new Set<string>();

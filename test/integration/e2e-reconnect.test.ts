@@ -50,7 +50,7 @@ describe('the gateway when the IMAP server restarts', () => {
     try {
       await c.connect();
       const status = await c.status('INBOX', { messages: true });
-      return status.messages ?? 0;
+      return status ? (status.messages ?? 0) : 0;
     } catch {
       return 0;
     } finally {

@@ -1,0 +1,43 @@
+import { statusAfterAssign } from '../machine.js';
+import { event, notAllowed } from './guard.js';
+import { fail, ok, type AgentInfo, type CommandHandler, type CommandEnv } from './types.js';
+
+/** Finds an agent by "me", email, or (unique) name or name prefix. */
+export function findAgent(query: string, env: CommandEnv): AgentInfo | string {
+  const q = query.trim().toLowerCase();
+  if (q === '' || q === 'me' || q === 'myself') return env.actor;
+  const byEmail = env.agents.find((a) => a.email === q);
+  if (byEmail) return byEmail;
+  const byName = env.agents.filter((a) => a.name.toLowerCase() === q);
+  if (byName.length === 1) return byName[0]!;
+  const prefix = env.agents.filter((a) => a.name.toLowerCase().startsWith(q) || a.email.startsWith(`${q}@`));
+  if (prefix.length === 1) return prefix[0]!;
+  if (prefix.length > 1) return `"${query.trim()}" matches several agents: ${prefix.map((a) => a.email).join(', ')}`;
+  return `no agent "${query.trim()}"; agents: ${env.agents.map((a) => a.email).join(', ') || 'none registered'}`;
+}
+
+/** Sets the assignee; past the workload cap it still works, and says so (seed 001: three at a time). */
+export function assignTo(effects: Parameters<CommandHandler>[0], agent: AgentInfo, env: CommandEnv): string {
+  const d = effects.draft;
+  const previous = env.agents.find((a) => a.id === d.assigneeId);
+  d.assigneeId = agent.id;
+  d.status = statusAfterAssign(d.status);
+  const load = agent.openTickets + 1;
+  event(effects, 'assigned', { to: agent.email, from: previous?.email ?? null, openTickets: load });
+  if (agent.id !== env.actor.id) effects.notices.push({ kind: 'assigned', audience: 'assignee' });
+  if (load > env.maxOpenPerAgent) {
+    const warning = `${agent.email} now holds ${load} open tickets, above the cap of ${env.maxOpenPerAgent}`;
+    effects.warnings.push(warning);
+    event(effects, 'workload_exceeded', { agent: agent.email, openTickets: load, cap: env.maxOpenPerAgent });
+  }
+  return `assigned to ${agent.name} <${agent.email}>`;
+}
+
+export const assign: CommandHandler = (effects, args, env) => {
+  const blocked = notAllowed(effects, 'assign', 'assign');
+  if (blocked) return blocked;
+  const agent = findAgent(args, env);
+  if (typeof agent === 'string') return fail(agent);
+  if (effects.draft.assigneeId === agent.id) return ok(`already assigned to ${agent.email}`);
+  return ok(assignTo(effects, agent, env));
+};

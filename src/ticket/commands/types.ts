@@ -1,0 +1,76 @@
+import type { AgentRole } from '../../store/agents.js';
+import type { Priority, TicketStatus } from '../../store/tickets.js';
+
+/** What the commands need to know of an agent. */
+export interface AgentInfo {
+  id: number;
+  email: string;
+  name: string;
+  role: AgentRole;
+  openTickets: number;
+}
+
+/** A ticket as the commands see and change it: plain values, no database. */
+export interface TicketDraft {
+  id: number;
+  ref: string;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  tags: string[];
+  assigneeId: number | null;
+  requesterEmail: string;
+  approved: boolean;
+  escalated: boolean;
+  resolution: string | null;
+}
+
+/** Notifications the commands ask for; the shell renders and queues them in the same transaction. */
+export type NoticeKind = 'assigned' | 'work_begun' | 'waiting_for_you' | 'escalated' | 'resolved' | 'closed' | 'project' | 'reopened' | 'merged';
+
+export interface Notice {
+  kind: NoticeKind;
+  audience: 'requester' | 'assignee' | 'leads';
+  note?: string;
+}
+
+export interface PendingEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Everything a mail's commands did to a ticket, applied together or not at all. */
+export interface CommandEffects {
+  draft: TicketDraft;
+  events: PendingEvent[];
+  notices: Notice[];
+  /** #note: the agent's text stays internal. */
+  internal: boolean;
+  mergeInto: string | undefined;
+  blockSender: boolean;
+  help: boolean;
+  /** Lines for the agent's result reply (warnings that do not fail the command, e.g. over the workload cap). */
+  warnings: string[];
+}
+
+export interface CommandEnv {
+  actor: AgentInfo;
+  agents: AgentInfo[];
+  maxOpenPerAgent: number;
+  /** Tickets named by #merge, looked up before the commands run. */
+  tickets: Map<string, { id: number; ref: string; status: TicketStatus }>;
+  ticketPrefix: string;
+}
+
+export type CommandOutcome = { ok: true; done: string } | { ok: false; why: string };
+
+export type CommandHandler = (effects: CommandEffects, args: string, env: CommandEnv) => CommandOutcome;
+
+export function ok(done: string): CommandOutcome {
+  return { ok: true, done };
+}
+
+export function fail(why: string): CommandOutcome {
+  return { ok: false, why };
+}
