@@ -35,3 +35,21 @@ export async function removeAgent(q: Queryable, email: string): Promise<boolean>
   const n = await q('agents').where({ email: email.toLowerCase(), active: true }).update({ active: false });
   return n > 0;
 }
+
+/** Active agents with how many open tickets each holds (for #assign and the workload cap). */
+export async function agentsWithLoad(q: Queryable): Promise<(AgentRow & { open_tickets: number })[]> {
+  const rows = (await q('agents')
+    .leftJoin('tickets', function () {
+      this.on('tickets.assignee_id', '=', 'agents.id').andOnNotIn('tickets.status', ['resolved', 'closed']);
+    })
+    .where('agents.active', true)
+    .groupBy('agents.id')
+    .orderBy('agents.email')
+    .select('agents.*')
+    .count('tickets.id as open_tickets')) as (AgentRow & { open_tickets: string | number })[];
+  return rows.map((r) => ({ ...r, open_tickets: Number(r.open_tickets) }));
+}
+
+export async function findAgentById(q: Queryable, id: number): Promise<AgentRow | undefined> {
+  return q<AgentRow>('agents').where({ id }).first();
+}

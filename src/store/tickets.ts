@@ -15,6 +15,13 @@ export interface TicketRow {
   requester_name: string | null;
   assignee_id: number | null;
   language: string | null;
+  approved: boolean;
+  escalated: boolean;
+  resolution: string | null;
+  merged_into: string | null;
+  follows_up: string | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -26,6 +33,7 @@ export interface NewTicket {
   priority?: Priority;
   category?: string | null;
   tags?: string[];
+  followsUp?: string;
 }
 
 /** Inserts a ticket whose reference is PREFIX-id (the id drawn first, so the ref is known in the same statement). */
@@ -42,6 +50,7 @@ export async function insertTicket(q: Queryable, prefix: string, t: NewTicket): 
       priority: t.priority ?? 'P3',
       category: t.category ?? null,
       tags: JSON.stringify(t.tags ?? []),
+      follows_up: t.followsUp ?? null,
     })
     .returning('*');
   return row as TicketRow;
@@ -74,4 +83,60 @@ export async function addParticipant(q: Queryable, ticketId: number, p: { email:
 
 export async function listParticipants(q: Queryable, ticketId: number): Promise<{ email: string; name: string | null; role: string }[]> {
   return q('participants').where({ ticket_id: ticketId }).select('email', 'name', 'role').orderBy('email');
+}
+
+/** The fields commands may change; the timestamps of resolve/close follow the status. */
+export interface TicketChanges {
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  tags: string[];
+  assigneeId: number | null;
+  approved: boolean;
+  escalated: boolean;
+  resolution: string | null;
+  mergedInto?: string | null;
+}
+
+export async function saveTicketChanges(q: Queryable, before: TicketRow, c: TicketChanges): Promise<void> {
+  await q('tickets')
+    .where({ id: before.id })
+    .update({
+      status: c.status,
+      priority: c.priority,
+      category: c.category,
+      tags: JSON.stringify(c.tags),
+      assignee_id: c.assigneeId,
+      approved: c.approved,
+      escalated: c.escalated,
+      resolution: c.resolution,
+      merged_into: c.mergedInto ?? before.merged_into,
+      resolved_at: c.status === 'resolved' && before.status !== 'resolved' ? q.fn.now() : c.status === 'resolved' ? before.resolved_at : null,
+      closed_at: c.status === 'closed' && before.status !== 'closed' ? q.fn.now() : c.status === 'closed' ? before.closed_at : null,
+      updated_at: q.fn.now(),
+    });
+}
+
+export async function setTicketStatus(q: Queryable, before: TicketRow, status: TicketStatus): Promise<void> {
+  await saveTicketChanges(q, before, {
+    status,
+    priority: before.priority,
+    category: before.category,
+    tags: before.tags,
+    assigneeId: before.assignee_id,
+    approved: before.approved,
+    escalated: before.escalated,
+    resolution: before.resolution,
+  });
+}
+
+/** #merge: the source's messages and participants move to the target; the source keeps a pointer. */
+export async function moveTicketContents(q: Queryable, sourceId: number, targetId: number): Promise<void> {
+  await q('messages').where({ ticket_id: sourceId }).update({ ticket_id: targetId });
+  await q.raw(
+    `INSERT INTO participants (ticket_id, email, name, role)
+     SELECT ?, email, name, CASE WHEN role = 'requester' THEN 'cc' ELSE role END FROM participants WHERE ticket_id = ?
+     ON CONFLICT (ticket_id, email) DO NOTHING`,
+    [targetId, sourceId],
+  );
 }

@@ -1,0 +1,59 @@
+/**
+ * The one variable set every notification template sees. Every key is always present (null or
+ * false when it does not apply), so templates compile in strict mode and an admin can rely on the
+ * documented names. Customer- and agent-written text enters only as data.
+ */
+export interface TemplateVars {
+  helpdesk: { name: string; address: string };
+  ticket: {
+    ref: string;
+    subject: string;
+    status: string;
+    statusText: string;
+    priority: string;
+    category: string | null;
+    tags: string[];
+    assignee: { name: string; email: string } | null;
+    resolution: string | null;
+    mergedInto: string | null;
+  };
+  requester: { email: string; name: string | null };
+  /** The agent this mail is about or from: the signer of a reply, the new assignee, the commander. */
+  agent: { name: string; email: string } | null;
+  /** The note given with a command (#escalate/#resolve/#project reason; the target ref of #merge). */
+  note: string | null;
+  /** The mail text this notification carries: the customer's (new ticket, reply) or the agent's reply. */
+  message: { body: string; from: string } | null;
+  /** In an agent's reply to the customer: what the same mail changed, told in the same message. */
+  updates: { workBegun: boolean; waitingForYou: boolean; escalated: boolean; resolved: boolean; closed: boolean; project: boolean; merged: boolean };
+  /** command_result: each command line and what became of it. */
+  results: { line: string; ok: boolean; message: string }[];
+  applied: boolean;
+  warnings: string[];
+  /** command_result for #help: the verbs with their usage. */
+  verbs: string[] | null;
+  /** forged_warning: the mail that claimed to be the agent. */
+  forged: { from: string; subject: string; reason: string } | null;
+  /** resolved: how long the customer has to say it is not fixed before it closes. */
+  verifyWindowHours: number;
+}
+
+export type TemplateVarsInput = Pick<TemplateVars, 'helpdesk' | 'ticket' | 'requester'> & Partial<Omit<TemplateVars, 'helpdesk' | 'ticket' | 'requester'>>;
+
+export const NO_UPDATES: TemplateVars['updates'] = { workBegun: false, waitingForYou: false, escalated: false, resolved: false, closed: false, project: false, merged: false };
+
+export function templateVars(input: TemplateVarsInput): TemplateVars {
+  return {
+    agent: null,
+    note: null,
+    message: null,
+    updates: NO_UPDATES,
+    results: [],
+    applied: false,
+    warnings: [],
+    verbs: null,
+    forged: null,
+    verifyWindowHours: 48,
+    ...input,
+  };
+}
