@@ -43,6 +43,16 @@ export interface Config {
   templatesDir: string;
   templatesOverrideDir: string | undefined;
   logLevel: string;
+  /** Seed 001: an agent should hold at most this many open tickets (#assign past it works, and says so). */
+  maxOpenPerAgent: number;
+  /** A customer reply to a ticket closed longer ago than this opens a new ticket linked to the old one. */
+  reopenWindowDays: number;
+  /** How long a customer has to say a resolved ticket is not fixed (told in the resolved mail). */
+  verifyWindowHours: number;
+  /** Where new tickets are announced for triage; the agents with role lead when unset. */
+  triageAddress: string | undefined;
+  /** Signs agents' reply addresses; generated and kept in the database when unset. */
+  secret: string | undefined;
   /** Fault injection for the crash tests (DESKMAIL_FAULT=exit-after-commit); never set in production. */
   faults: { exitAfterCommit: boolean };
 }
@@ -74,6 +84,11 @@ const envSchema = z.object({
   DESKMAIL_TEMPLATES_DIR: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
   DESKMAIL_FAULT: z.string().optional(),
+  MAX_OPEN_PER_AGENT: z.string().default('3'),
+  REOPEN_WINDOW_DAYS: z.string().default('14'),
+  VERIFY_WINDOW_HOURS: z.string().default('48'),
+  TRIAGE_ADDRESS: z.string().optional(),
+  DESKMAIL_SECRET: z.string().optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -157,6 +172,20 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const imapUrl = nonEmpty(e.IMAP_URL);
   const smtpUrl = nonEmpty(e.SMTP_URL);
+  if (agentAuth === 'off' && imapUrl) {
+    throw new DeskmailError('CONFIG', 'AGENT_AUTH=off is only allowed in local mode (without IMAP_URL): anyone could command tickets by forging an agent\'s From');
+  }
+  const positive = (name: string, raw: string, integer: boolean): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new DeskmailError('CONFIG', `${name} must be a positive ${integer ? 'whole ' : ''}number, got: ${raw}`);
+    return n;
+  };
+  let triageAddress: string | undefined;
+  if (nonEmpty(e.TRIAGE_ADDRESS)) {
+    const parsedTriage = emailAddress.safeParse(e.TRIAGE_ADDRESS);
+    if (!parsedTriage.success) throw new DeskmailError('CONFIG', `TRIAGE_ADDRESS is not an email address: ${e.TRIAGE_ADDRESS}`);
+    triageAddress = parsedTriage.data;
+  }
 
   return {
     dataDir: resolve(e.DESKMAIL_DATA_DIR),
@@ -172,6 +201,11 @@ export function loadConfig(env: Env = process.env): Config {
     templatesDir: join(packageRoot(), 'templates'),
     templatesOverrideDir: e.DESKMAIL_TEMPLATES_DIR ? resolve(e.DESKMAIL_TEMPLATES_DIR) : undefined,
     logLevel: e.LOG_LEVEL,
+    maxOpenPerAgent: positive('MAX_OPEN_PER_AGENT', e.MAX_OPEN_PER_AGENT, true),
+    reopenWindowDays: positive('REOPEN_WINDOW_DAYS', e.REOPEN_WINDOW_DAYS, false),
+    verifyWindowHours: positive('VERIFY_WINDOW_HOURS', e.VERIFY_WINDOW_HOURS, false),
+    triageAddress,
+    secret: nonEmpty(e.DESKMAIL_SECRET),
     faults: { exitAfterCommit: e.DESKMAIL_FAULT === 'exit-after-commit' },
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from './log.js';
 import type { Sender } from './outbox/enqueue.js';
 import { TemplateRenderer } from './outbox/render.js';
 import { closeDb, migrate, openDb, type Db } from './store/db.js';
+import { signingSecret } from './store/settings.js';
 
 /** What a running command needs, built once from the Config at the edge. */
 export interface AppContext {
@@ -12,6 +13,8 @@ export interface AppContext {
   db: Db;
   renderer: TemplateRenderer;
   sender: Sender;
+  /** Signs agents' reply addresses (DESKMAIL_SECRET, or generated once in the database). */
+  secret: string;
   close(): Promise<void>;
 }
 
@@ -42,7 +45,8 @@ export async function openContext(config: Config, log: Logger, opts: { migrate?:
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     const renderer = new TemplateRenderer(templateDirs(config));
-    return { config, log, db, renderer, sender: senderIdentity(config), close: () => closeDb(db) };
+    const secret = await signingSecret(db, config.secret);
+    return { config, log, db, renderer, sender: senderIdentity(config), secret, close: () => closeDb(db) };
   } catch (err) {
     await closeDb(db).catch(() => undefined);
     throw err;

@@ -13,6 +13,13 @@ import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } fro
 import { findTicketIdByMessageIds, insertMessageOnce, messageExists } from './store/messages.js';
 import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
+import { humanStatus } from './ticket/machine.js';
+import { templateVars } from './outbox/context.js';
+import { authenticateAgent } from './mail/auth.js';
+import { findAgentByEmail } from './store/agents.js';
+import { isSenderBlocked } from './store/settings.js';
+import { onAgentMail, onForgedAgentMail } from './workflow/agent-mail.js';
+import { announceNewTicket, onCustomerReply } from './workflow/customer-reply.js';
 
 /** Where a raw mail came from; an IMAP origin moves its mailbox checkpoint in the same transaction. */
 export interface Origin {
@@ -33,6 +40,7 @@ export interface ReceiveDeps {
   config: Config;
   renderer: TemplateRenderer;
   sender: Sender;
+  secret: string;
   log: Logger;
 }
 
@@ -83,8 +91,21 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
 
       const { ticket, match } = await findThread(tx, mailbox, keys);
       decisions.push(match ? { stage: 'thread', verdict: ticket!.ref, reason: `${match.key}: ${match.detail}` } : { stage: 'thread', verdict: 'none', reason: 'no ticket reference, plus address or known Message-ID' });
-      const plan = planIntake(screened.kind, match);
+      const agent = screened.kind === 'human' ? await findAgentByEmail(tx, from.address) : undefined;
+      const closedLongAgo =
+        !agent && ticket?.status === 'closed' && ticket.closed_at !== null && Date.now() - new Date(ticket.closed_at).getTime() > config.reopenWindowDays * 86_400_000;
+      const plan = planIntake(screened.kind, match, { closedLongAgo, blockedSender: await isSenderBlocked(tx, from.address) });
       decisions.push({ stage: 'plan', verdict: plan.action, reason: plan.reason });
+
+      // Only a registered agent whose mail is authenticated may command (RT: authenticate first).
+      let role: 'customer' | 'agent' | 'forged' = 'customer';
+      let authReason = '';
+      if (agent && plan.action === 'append') {
+        const verdict = authenticateAgent(mail, { mode: config.agentAuth, trustedAuthservId: config.trustedAuthservId, secret: deps.secret, ticketRef: ticket!.ref, helpdeskAddress: config.helpdeskAddress });
+        role = verdict.ok ? 'agent' : 'forged';
+        authReason = verdict.ok ? verdict.method : verdict.reason;
+        decisions.push({ stage: 'auth', verdict: verdict.ok ? `agent ${agent.email}` : 'refused', reason: authReason });
+      }
 
       if (plan.action === 'drop') {
         await record(tx, 'dropped', plan.reason, undefined);
@@ -97,10 +118,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
           subject: cleanSubject(mail.subject, config.ticketPrefix) || '(no subject)',
           requesterEmail: from.address,
           requesterName: from.name,
+          followsUp: closedLongAgo ? ticket!.ref : undefined,
         });
         await addParticipant(tx, target.id, { email: from.address, name: from.name, role: 'requester' });
         for (const cc of mail.cc) if (cc.address !== config.helpdeskAddress) await addParticipant(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' });
-        await addEvent(tx, target.id, 'created', from.address, { status: target.status, messageId: mail.messageId });
+        await addEvent(tx, target.id, 'created', from.address, { status: target.status, messageId: mail.messageId, ...(closedLongAgo ? { followsUp: ticket!.ref } : {}) });
+        if (closedLongAgo) await addEvent(tx, ticket!.id, 'followed_up', from.address, { by: target.ref });
       } else {
         target = ticket!;
       }
@@ -110,7 +133,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         ticketId: target.id,
         mailbox,
         messageId: mail.messageId,
-        direction: 'in',
+        direction: role === 'agent' ? 'note' : 'in',
+        suspicious: role === 'forged',
         fromAddress: from.address,
         fromName: from.name,
         to: mail.to.map((m) => m.address),
@@ -127,10 +151,14 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       if (inserted === undefined) throw new Redelivery(); // a concurrent gateway stored it first
 
       let notifications = 0;
+      const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret };
       if (plan.action === 'append') {
-        await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId });
-        await touchTicket(tx, target.id);
-        decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
+        await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId, ...(role !== 'customer' ? { role } : {}) });
+        if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
+        else if (role === 'forged') notifications += await onForgedAgentMail(tx, workflow, target, agent!, { subject: mail.subject, from: from.address }, authReason);
+        else if (screened.kind === 'human') notifications += await onCustomerReply(tx, workflow, target, from, body);
+        else await touchTicket(tx, target.id);
+        if (role === 'customer') decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
       } else if (plan.acknowledge) {
         await enqueueNotification(tx, deps.renderer, sender, {
           kind: 'received',
@@ -144,6 +172,9 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         });
         notifications++;
         decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${mail.replyTo?.address ?? from.address}` });
+        const announced = await announceNewTicket(tx, workflow, target, body);
+        notifications += announced;
+        if (announced > 0) decisions.push({ stage: 'notify', verdict: 'new_ticket', reason: `announced to ${announced} triager(s)` });
       }
       // The decision record is complete only now; store the final version with the message.
       await tx('messages').where({ id: inserted }).update({ decisions: JSON.stringify(decisions) });
@@ -176,12 +207,25 @@ async function findThread(tx: Tx, mailbox: string, keys: ReturnType<typeof threa
   return { ticket: undefined, match: undefined };
 }
 
-/** The variables every notification template sees. Customer text enters only as data. */
+/** The template variables of a fresh ticket (no assignee yet) with the customer's words. */
 export function notificationContext(config: Config, ticket: TicketRow, message: string): Record<string, unknown> {
-  return {
+  const vars = templateVars({
     helpdesk: { name: config.helpdeskName, address: config.helpdeskAddress },
-    ticket: { ref: ticket.ref, subject: ticket.subject, status: ticket.status, priority: ticket.priority, category: ticket.category ?? null },
+    ticket: {
+      ref: ticket.ref,
+      subject: ticket.subject,
+      status: ticket.status,
+      statusText: humanStatus(ticket.status),
+      priority: ticket.priority,
+      category: ticket.category ?? null,
+      tags: ticket.tags,
+      assignee: null,
+      resolution: ticket.resolution ?? null,
+      mergedInto: ticket.merged_into ?? null,
+    },
     requester: { email: ticket.requester_email, name: ticket.requester_name ?? null },
-    message: { body: message },
-  };
+    message: { body: message, from: ticket.requester_email },
+    verifyWindowHours: config.verifyWindowHours,
+  });
+  return vars as unknown as Record<string, unknown>;
 }

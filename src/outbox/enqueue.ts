@@ -23,8 +23,12 @@ export interface Notification {
   inReplyTo: string | undefined;
   references: string[];
   context: TemplateContext;
-  /** RFC 3834: auto-replied for answers to a person's mail, auto-generated for the rest. */
-  autoSubmitted: 'auto-replied' | 'auto-generated';
+  /** RFC 3834: auto-replied for answers to a person's mail, auto-generated for the rest; absent when a person wrote it. */
+  autoSubmitted: 'auto-replied' | 'auto-generated' | undefined;
+  /** Where replies should go; the helpdesk address when absent (agents get their signed address). */
+  replyTo?: string;
+  /** Display name on From, e.g. "Ann Agent (Support)"; the helpdesk name when absent. */
+  fromName?: string;
   /** Customer-visible mail is also stored on the ticket as an outgoing message. */
   storeOnTicket: boolean;
 }
@@ -44,8 +48,8 @@ export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, se
   const references = [...n.references];
   if (n.inReplyTo && !references.includes(n.inReplyTo)) references.push(n.inReplyTo);
   const headers: Record<string, string> = {
-    'Reply-To': sender.helpdeskAddress,
-    'Auto-Submitted': n.autoSubmitted,
+    'Reply-To': n.replyTo ?? sender.helpdeskAddress,
+    ...(n.autoSubmitted ? { 'Auto-Submitted': n.autoSubmitted } : {}),
     'X-Auto-Response-Suppress': 'All',
     [LOOP_HEADER]: sender.loopToken,
     'X-Deskmail-Ticket': n.ticket.ref,
@@ -58,6 +62,7 @@ export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, se
     kind: n.kind,
     messageId,
     fromAddress: sender.helpdeskAddress,
+    fromName: n.fromName,
     to: n.to,
     subject: rendered.subject,
     text: rendered.text,
@@ -71,7 +76,7 @@ export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, se
       messageId,
       direction: 'out',
       fromAddress: sender.helpdeskAddress,
-      fromName: sender.helpdeskName,
+      fromName: n.fromName ?? sender.helpdeskName,
       to: n.to,
       cc: [],
       subject: rendered.subject,

@@ -18,7 +18,7 @@ function mailOptions(row: OutboxRow, fromName: string): SendMailOptions {
   return {
     messageId: `<${row.message_id}>`,
     date: new Date(row.created_at),
-    from: { name: fromName, address: row.from_address },
+    from: { name: row.from_name ?? fromName, address: row.from_address },
     to: row.to_addresses,
     replyTo,
     inReplyTo,

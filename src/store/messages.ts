@@ -21,6 +21,7 @@ export interface MessageRow {
   raw: Buffer | Uint8Array | null;
   decisions: Decision[];
   sent_at: Date | null;
+  suspicious: boolean;
   created_at: Date;
 }
 
@@ -41,6 +42,8 @@ export interface NewMessage {
   raw: Buffer | undefined;
   decisions: Decision[];
   sentAt: Date | undefined;
+  /** An agent's mail that failed authentication: stored, never obeyed. */
+  suspicious?: boolean;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function insertMessageOnce(q: Queryable, m: NewMessage): Promise<nu
       raw: m.raw ?? null,
       decisions: JSON.stringify(m.decisions),
       sent_at: m.sentAt ?? null,
+      suspicious: m.suspicious ?? false,
     })
     .onConflict(['mailbox', 'message_id'])
     .ignore()

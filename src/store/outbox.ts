@@ -6,6 +6,7 @@ export interface OutboxRow {
   kind: string;
   message_id: string;
   from_address: string;
+  from_name: string | null;
   to_addresses: string[];
   subject: string;
   text_body: string;
@@ -25,6 +26,7 @@ export interface NewOutboxMail {
   kind: string;
   messageId: string;
   fromAddress: string;
+  fromName?: string | undefined;
   to: string[];
   subject: string;
   text: string;
@@ -40,6 +42,7 @@ export async function insertOutbox(q: Queryable, m: NewOutboxMail): Promise<numb
       kind: m.kind,
       message_id: m.messageId,
       from_address: m.fromAddress,
+      from_name: m.fromName ?? null,
       to_addresses: JSON.stringify(m.to),
       subject: m.subject,
       text_body: m.text,

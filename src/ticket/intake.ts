@@ -12,8 +12,12 @@ export type IntakePlan =
  * What an inbound mail does to the ticket store, decided from what it is and what it threads to.
  * Pure: the table of cases is tested directly.
  */
-export function planIntake(kind: MailKind, match: ThreadMatch): IntakePlan {
+export function planIntake(kind: MailKind, match: ThreadMatch, opts: { closedLongAgo?: boolean; blockedSender?: boolean } = {}): IntakePlan {
   if (kind === 'loop') return { action: 'drop', reason: 'our own mail came back (loop)' };
+  if (opts.blockedSender) return { action: 'drop', reason: 'the sender is blocked (#spam)' };
+  if (match && opts.closedLongAgo && kind === 'human') {
+    return { action: 'open', acknowledge: true, reason: `new request following up ${match.ref}, closed too long ago to reopen` };
+  }
   if (match) {
     if (kind === 'human') return { action: 'append', acknowledge: false, reason: `reply to ${match.ref} (by ${match.key})` };
     return { action: 'append', acknowledge: false, reason: `${kind} about ${match.ref} recorded without a reply` };

@@ -63,6 +63,7 @@ describe('folderTransport: local mode writes each outgoing mail as an .eml file'
     kind: 'received',
     message_id: 'HD-1.received.0b9f4c2e@helpdesk.test',
     from_address: 'support@helpdesk.test',
+    from_name: null,
     to_addresses: ['ann@example.test'],
     subject: '[HD-1] Printer on fire',
     text_body: 'We have received your request.\n',

@@ -1,0 +1,35 @@
+import { findAgentById } from '../store/agents.js';
+import type { Tx } from '../store/db.js';
+import { addEvent } from '../store/events.js';
+import { addParticipant, setTicketStatus, touchTicket, type TicketRow } from '../store/tickets.js';
+import { statusAfterCustomerReply } from '../ticket/machine.js';
+import { mailAgents, triagePeople, varsFor, type Person, type WorkflowDeps } from './notify.js';
+
+/**
+ * A customer's reply on a ticket: waiting_customer → in_progress, resolved/closed → reopened (the
+ * history records it), and the assignee (or triage, when nobody owns it) gets the new text so they
+ * can answer from their mail client.
+ */
+export async function onCustomerReply(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, from: { address: string; name: string | undefined }, body: string): Promise<number> {
+  if (from.address !== ticket.requester_email) await addParticipant(tx, ticket.id, { email: from.address, name: from.name, role: 'cc' });
+  const next = statusAfterCustomerReply(ticket.status, ticket.assignee_id !== null);
+  if (next.status !== ticket.status) {
+    await setTicketStatus(tx, ticket, next.status);
+    await addEvent(tx, ticket.id, next.reopened ? 'reopened' : 'status_changed', from.address, { from: ticket.status, to: next.status, by: 'customer' });
+  } else {
+    await touchTicket(tx, ticket.id);
+  }
+  const current: TicketRow = { ...ticket, status: next.status };
+  const assignee = ticket.assignee_id === null ? undefined : await findAgentById(tx, ticket.assignee_id);
+  const people: Person[] = assignee ? [{ email: assignee.email, name: assignee.name }] : await triagePeople(tx, deps.config);
+  const base = await varsFor(tx, deps.config, current, { message: { body, from: from.address } });
+  return mailAgents(tx, deps, current, 'customer_replied', people, (p) => ({ ...base, agent: assignee ? { name: p.name, email: p.email } : null }));
+}
+
+/** A new ticket is announced to whoever triages, with the customer's words, ready for #approve / #assign. */
+export async function announceNewTicket(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, body: string): Promise<number> {
+  const people = await triagePeople(tx, deps.config);
+  if (people.length === 0) return 0;
+  const vars = await varsFor(tx, deps.config, ticket, { message: { body, from: ticket.requester_email } });
+  return mailAgents(tx, deps, ticket, 'new_ticket', people, (p) => ({ ...vars, agent: { name: p.name, email: p.email } }));
+}
