@@ -21,7 +21,7 @@ export interface TicketView {
   createdAt: string;
   updatedAt: string;
   participants: { email: string; name: string | null; role: string }[];
-  messages: { direction: string; from: string; to: string[]; subject: string; body: string; at: string; messageId: string; decisions: Decision[] }[];
+  messages: { direction: string; from: string; to: string[]; subject: string; body: string; at: string; messageId: string; suspicious: boolean; decisions: Decision[] }[];
   events: { type: string; actor: string; at: string; data: Record<string, unknown> }[];
 }
 
@@ -55,6 +55,7 @@ export async function ticketView(db: Db, ref: string): Promise<TicketView> {
       body: m.body,
       at: new Date(m.created_at).toISOString(),
       messageId: m.message_id,
+      suspicious: m.suspicious,
       decisions: m.decisions,
     })),
     events: events.map((e) => ({ type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data })),
@@ -95,7 +96,7 @@ export async function ticketsShow(ctx: AppContext, ref: string, opts: { json?: b
     'Messages:',
   ];
   for (const m of v.messages) {
-    lines.push(`  [${m.at}] ${m.direction.toUpperCase()} from ${m.from} to ${m.to.join(', ')}`, `    ${m.subject}`);
+    lines.push(`  [${m.at}] ${m.direction.toUpperCase()} from ${m.from} to ${m.to.join(', ')}${m.suspicious ? '  ⚠ SUSPICIOUS: claimed to be an agent, not authenticated' : ''}`, `    ${m.subject}`);
     for (const l of m.body.split('\n').slice(0, 20)) lines.push(`    | ${l}`);
     for (const d of m.decisions) lines.push(`    · ${d.stage}: ${d.verdict} — ${d.reason}`);
   }

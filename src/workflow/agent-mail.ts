@@ -46,6 +46,7 @@ const STANDALONE: Record<string, string> = {
   closed: 'closed',
   project: 'project',
   merged: 'merged',
+  reopened: 'reopened',
 };
 
 /**

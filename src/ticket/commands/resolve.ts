@@ -34,6 +34,7 @@ export const reopen: CommandHandler = (effects, args) => {
   const from = effects.draft.status;
   effects.draft.status = reopenedStatus(effects.draft.assigneeId !== null);
   event(effects, 'reopened', { from, by: 'agent', ...(args.trim() ? { note: args.trim() } : {}) });
+  effects.notices.push({ kind: 'reopened', audience: 'requester' });
   return ok(`reopened (${effects.draft.status.replace(/_/g, ' ')})`);
 };
 

@@ -1,0 +1,297 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { templateVars, type TemplateVars } from '../../src/outbox/context.js';
+import { TemplateRenderer, type RenderedMail } from '../../src/outbox/render.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TEMPLATES = join(root, 'templates');
+const renderer = new TemplateRenderer([TEMPLATES]);
+
+/** The notifications the agent workflow needs; the shipped set must hold at least these. */
+const CUSTOMER = ['received', 'agent_reply', 'work_begun', 'waiting_for_you', 'escalated', 'resolved', 'closed', 'project', 'merged', 'reopened'];
+const AGENT = ['escalated_leads', 'new_ticket', 'assigned', 'customer_replied', 'command_result', 'forged_warning'];
+
+const ALL_UPDATES: TemplateVars['updates'] = { workBegun: true, waitingForYou: true, escalated: true, resolved: true, closed: true, project: true, merged: true };
+const NO_UPDATES: TemplateVars['updates'] = { workBegun: false, waitingForYou: false, escalated: false, resolved: false, closed: false, project: false, merged: false };
+
+/** Every variable filled in. */
+function full(patch: Partial<TemplateVars> = {}): TemplateVars {
+  return templateVars({
+    helpdesk: { name: 'Acme Support', address: 'support@helpdesk.test' },
+    ticket: {
+      ref: 'HD-7',
+      subject: 'Printer on fire',
+      status: 'in_progress',
+      statusText: 'in progress',
+      priority: 'P2',
+      category: 'hardware',
+      tags: ['printer', 'urgent'],
+      assignee: { name: 'Bob Agent', email: 'bob@acme.test' },
+      resolution: 'Replaced the fuser unit.',
+      mergedInto: 'HD-12',
+    },
+    requester: { email: 'ann@example.test', name: 'Ann Customer' },
+    agent: { name: 'Bob Agent', email: 'bob@acme.test' },
+    note: 'Replaced the fuser unit; a firmware update will prevent it next time.',
+    message: { body: 'Hello,\n\nthe printer is smoking again.\nCan you help?', from: 'Ann Customer <ann@example.test>' },
+    updates: ALL_UPDATES,
+    results: [
+      { line: '#priority urgentish', ok: false, message: '#priority needs P1..P4 or critical, high, medium, low (got "urgentish")' },
+      { line: '#assign me', ok: true, message: 'assigned to Bob Agent <bob@acme.test>' },
+    ],
+    applied: true,
+    warnings: ['bob@acme.test now holds 4 open tickets, above the cap of 3'],
+    verbs: ['#assign EMAIL|NAME|me — give the ticket an owner', '#help — this list and the ticket\'s state'],
+    forged: { from: 'bob@acme.test', subject: 'Re: [HD-7] Printer on fire', reason: 'DMARC failed for acme.test' },
+    verifyWindowHours: 48,
+    ...patch,
+  });
+}
+
+/** Everything nullable null, every list empty, every flag false. */
+function sparse(patch: Partial<TemplateVars> = {}): TemplateVars {
+  const f = full();
+  return templateVars({
+    helpdesk: f.helpdesk,
+    ticket: { ...f.ticket, status: 'new', statusText: 'new', category: null, tags: [], assignee: null, resolution: null, mergedInto: null },
+    requester: { email: 'ann@example.test', name: null },
+    ...patch,
+  });
+}
+
+const variants: [string, () => TemplateVars][] = [
+  ['a full context', () => full()],
+  ['a full context, commands not applied', () => full({ applied: false })],
+  ['a full context without updates or verbs', () => full({ updates: NO_UPDATES, verbs: null, warnings: [] })],
+  ['nullable fields null', () => sparse()],
+  ['nullable fields null, all updates set', () => sparse({ updates: ALL_UPDATES })],
+];
+
+/** An HTML start or end tag, e.g. <p>, </b>, <br/>, <a href=…> (not an address in angle brackets). */
+const HTML_TAG = /<\/?[a-z][a-z0-9]*(?:\s[^>]*)?\/?>/i;
+
+function render(name: string, vars: TemplateVars): RenderedMail {
+  return renderer.render(name, { ...vars });
+}
+
+describe('shipped notification templates', () => {
+  it('include every notification of the agent workflow', () => {
+    expect(renderer.names()).toEqual(expect.arrayContaining([...CUSTOMER, ...AGENT]));
+  });
+
+  describe.each(renderer.names())('%s', (name) => {
+    it.each(variants)('renders in strict mode with %s', (_label, make) => {
+      const mail = render(name, make());
+      expect(mail.subject).toContain('[HD-7]');
+      expect(mail.subject.startsWith('[HD-7]')).toBe(true);
+      expect(mail.text.trim().length).toBeGreaterThan(0);
+      expect(mail.text).not.toMatch(HTML_TAG);
+      expect(mail.text).not.toMatch(/&(?:lt|gt|amp|quot|#x?[0-9a-f]+);/i);
+      expect(mail.text).not.toContain('[object Object]');
+      expect(mail.html).toMatch(/^<!DOCTYPE html>/i);
+      expect(mail.html).toMatch(/<\/html>\s*$/);
+      expect(mail.html).toMatch(/<body style="[^"]+"/);
+      expect(mail.html).toMatch(/<p class="meta" style="[^"]+"/);
+      expect(mail.html).not.toContain('<style');
+      expect(mail.html).not.toContain('[object Object]');
+    });
+
+    it('starts the text part with the reply marker', () => {
+      expect(render(name, full()).text.startsWith('-- reply above this line --\n')).toBe(true);
+    });
+
+    it('has no text line starting with "#" (a quoted notification must never read as a command)', () => {
+      expect(render(name, full()).text).not.toMatch(/^\s*#/m);
+      expect(render(name, full({ applied: false })).text).not.toMatch(/^\s*#/m);
+    });
+  });
+});
+
+describe('agent_reply', () => {
+  it('carries the agent\'s text, signed with the agent and the helpdesk, under the plain subject', () => {
+    const mail = render('agent_reply', full({ updates: NO_UPDATES }));
+    expect(mail.subject).toBe('[HD-7] Printer on fire');
+    expect(mail.text).toContain('the printer is smoking again.\nCan you help?');
+    expect(mail.text).toContain('Bob Agent\nAcme Support');
+    expect(mail.html).toContain('Bob Agent<br>Acme Support');
+    expect(mail.text).not.toContain('resolved');
+  });
+
+  it('with updates.resolved tells what was done and the 48-hour window', () => {
+    const mail = render('agent_reply', full({ updates: { ...NO_UPDATES, resolved: true }, note: 'Cleaned the rollers.' }));
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain('What we did:');
+      expect(part).toContain('Cleaned the rollers.');
+      expect(part).toContain('reply within 48 hours and we');
+    }
+    expect(mail.text).toContain("reply within 48 hours and we'll reopen it");
+  });
+
+  it('tells each change in the same mail, one sentence per flag', () => {
+    const mail = render('agent_reply', full({ updates: { ...NO_UPDATES, workBegun: true, waitingForYou: true }, note: null }));
+    expect(mail.text).toContain('We have started working on your request.');
+    expect(mail.text).toContain('We need your answer to continue — just reply to this mail.');
+    expect(mail.text).not.toContain('What we did');
+    const merged = render('agent_reply', full({ updates: { ...NO_UPDATES, merged: true }, note: 'HD-12' }));
+    expect(merged.text).toContain('your request continues as HD-12');
+  });
+
+  it('never shows the internal escalation note to the customer', () => {
+    const mail = render('agent_reply', full({ updates: { ...NO_UPDATES, escalated: true }, note: 'customer is difficult' }));
+    expect(mail.text).toContain('senior team');
+    expect(mail.text).not.toContain('customer is difficult');
+    expect(mail.html).not.toContain('customer is difficult');
+    const standalone = render('escalated', full({ note: 'customer is difficult' }));
+    expect(standalone.text).not.toContain('customer is difficult');
+    expect(standalone.html).not.toContain('customer is difficult');
+  });
+});
+
+describe('standalone customer updates', () => {
+  it('resolved shows what was done and the verification window', () => {
+    const mail = render('resolved', full({ note: 'Cleaned the rollers.', verifyWindowHours: 24 }));
+    expect(mail.subject).toBe('[HD-7] Resolved: Printer on fire');
+    expect(mail.text).toContain('Cleaned the rollers.');
+    expect(mail.text).toContain("reply within 24 hours and we'll reopen it");
+  });
+
+  it('project gives the reason, merged the ticket it continues as', () => {
+    expect(render('project', full({ note: 'Needs a new print server.' })).text).toContain('Needs a new print server.');
+    const merged = render('merged', full({ note: 'HD-12' }));
+    expect(merged.subject).toContain('HD-12');
+    expect(merged.text).toContain('Your request continues as HD-12.');
+  });
+});
+
+describe('command_result', () => {
+  it('lists what was done when applied', () => {
+    const mail = render('command_result', full({ applied: true, results: [{ line: '#priority P1', ok: true, message: 'priority P1' }], verbs: null, warnings: [] }));
+    expect(mail.text).toContain('Done:');
+    expect(mail.text).toContain('#priority P1');
+    expect(mail.text).toContain('→ priority P1');
+    expect(mail.text).not.toContain('Nothing was changed');
+  });
+
+  it('lists each failed line with its reason, and the lines that would have worked, when not applied', () => {
+    const mail = render('command_result', full({ applied: false, verbs: null }));
+    expect(mail.text).toContain('Nothing was changed and nothing was sent to the customer, because:');
+    expect(mail.text).toContain('#priority urgentish\n    ✗ #priority needs P1..P4');
+    expect(mail.text).toContain('#assign me\n    ✓ fine, would have worked: assigned to Bob Agent <bob@acme.test>');
+    expect(mail.text.indexOf('#priority urgentish')).toBeLessThan(mail.text.indexOf('#assign me'));
+    expect(mail.text).not.toContain('Done:');
+    expect(mail.html).toContain('Nothing was changed and nothing was sent to the customer');
+    expect(mail.html).toContain('#priority urgentish');
+  });
+
+  it('lists the warnings', () => {
+    expect(render('command_result', full()).text).toContain('above the cap of 3');
+  });
+
+  it('lists the verbs and the ticket\'s state for #help', () => {
+    const mail = render('command_result', full({ verbs: ['#assign EMAIL|NAME|me — give the ticket an owner', '#close — close the ticket'] }));
+    expect(mail.text).toContain('#assign EMAIL|NAME|me — give the ticket an owner');
+    expect(mail.text).toContain('#close — close the ticket');
+    expect(mail.text).toMatch(/Status:\s+in progress/);
+    expect(mail.text).toMatch(/Priority:\s+P2/);
+    expect(mail.text).toMatch(/Category:\s+hardware/);
+    expect(mail.text).toMatch(/Assigned to:\s+Bob Agent <bob@acme.test>/);
+    expect(mail.text).toMatch(/Tags:\s+printer, urgent/);
+    expect(mail.html).toContain('#close — close the ticket');
+    const without = render('command_result', full({ verbs: null }));
+    expect(without.text).not.toContain('#close — close the ticket');
+  });
+});
+
+describe('agent notifications', () => {
+  it('quote the customer\'s message, indented, with the ticket summary', () => {
+    for (const name of ['new_ticket', 'customer_replied', 'assigned', 'escalated_leads']) {
+      const mail = render(name, full());
+      expect(mail.text, name).toContain('Ann Customer <ann@example.test> wrote:\n\n    Hello,\n');
+      expect(mail.text, name).toContain('    the printer is smoking again.\n    Can you help?');
+      expect(mail.text, name).toMatch(/Ticket:\s+HD-7 — Printer on fire/);
+      expect(mail.html, name).toMatch(/<blockquote style="[^"]+">Hello,\n\nthe printer is smoking again.\nCan you help\?<\/blockquote>/);
+    }
+  });
+
+  it('escalated_leads names who escalated and why', () => {
+    const mail = render('escalated_leads', full({ note: 'Needs a vendor contact.' }));
+    expect(mail.text).toContain('Bob Agent <bob@acme.test> has escalated ticket HD-7');
+    expect(mail.text).toContain('Needs a vendor contact.');
+  });
+
+  it('customer_replied to the leads says nobody owns the ticket', () => {
+    const mail = render('customer_replied', sparse({ message: full().message }));
+    expect(mail.text).toContain('Hello,');
+    expect(mail.text).toContain('nobody owns yet');
+  });
+
+  it('forged_warning shows the suspicious mail', () => {
+    const mail = render('forged_warning', full());
+    expect(mail.text).toContain('DMARC failed for acme.test');
+    expect(mail.text).toContain('Re: [HD-7] Printer on fire');
+    expect(mail.text).toContain('flagged as suspicious');
+    expect(mail.text).toContain('DKIM and DMARC');
+    expect(mail.subject).toBe('[HD-7] Warning: a mail sent as you could not be authenticated');
+    expect(mail.text).toContain('could not be authenticated');
+  });
+});
+
+describe('customer and agent text is data, never template or markup', () => {
+  const hostile = '<b>x</b> {{7*7}}';
+  const vars = (): TemplateVars => {
+    const f = full({ applied: false });
+    return {
+      ...f,
+      ticket: { ...f.ticket, subject: hostile, category: hostile, tags: [hostile], resolution: hostile },
+      requester: { email: 'ann@example.test', name: hostile },
+      agent: { name: hostile, email: 'bob@acme.test' },
+      note: hostile,
+      message: { body: hostile, from: hostile },
+      results: [{ line: hostile, ok: false, message: hostile }],
+      warnings: [hostile],
+      verbs: [hostile],
+      forged: { from: hostile, subject: hostile, reason: hostile },
+    };
+  };
+
+  it('agent_reply prints the agent\'s text literally in the text part and escaped in HTML', () => {
+    const mail = render('agent_reply', vars());
+    expect(mail.subject).toBe(`[HD-7] ${hostile}`);
+    expect(mail.text).toContain(hostile);
+    expect(mail.html).toContain('&lt;b&gt;x&lt;/b&gt; {{7*7}}');
+    expect(mail.html).not.toContain('<b>x</b>');
+    expect(mail.html).not.toContain('49');
+    expect(mail.text).not.toContain('49');
+  });
+
+  it.each(renderer.names())('%s escapes it in HTML and prints it literally in text', (name) => {
+    const mail = render(name, vars());
+    expect(mail.text).toContain(hostile);
+    expect(mail.text).not.toContain('&lt;');
+    expect(mail.text).not.toContain('49');
+    expect(mail.html).toContain('&lt;b&gt;x&lt;/b&gt; {{7*7}}');
+    expect(mail.html).not.toContain('<b>x</b>');
+    expect(mail.html).not.toContain('49');
+  });
+});
+
+describe('template sources', () => {
+  function hbsFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? hbsFiles(join(dir, e.name)) : e.name.endsWith('.hbs') ? [join(dir, e.name)] : []));
+  }
+  const files = hbsFiles(TEMPLATES);
+
+  it('use no unescaped output ({{{…}}} or {{&…}}) except {{{body}}} in the layout', () => {
+    expect(files.length).toBeGreaterThan(40);
+    const unescaped = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\{\{~?\s*(?:\{|&)[^}]*\}*/g)].map((m) => `${relative(TEMPLATES, file)}: ${m[0]}`));
+    expect(unescaped).toEqual(['layout.html.hbs: {{{body}}}']);
+  });
+
+  it('every notification folder has subject.hbs, text.hbs and html.hbs', () => {
+    for (const name of renderer.names()) {
+      for (const part of ['subject.hbs', 'text.hbs', 'html.hbs']) expect(files, `${name}/${part}`).toContain(join(TEMPLATES, name, part));
+    }
+  });
+});
