@@ -1,0 +1,96 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ticketView } from '../../src/cli/tickets.js';
+import { loadConfig } from '../../src/config.js';
+import { senderIdentity, templateDirs } from '../../src/context.js';
+import { silentLogger } from '../../src/log.js';
+import { TemplateRenderer } from '../../src/outbox/render.js';
+import { receiveMail, type ReceiveDeps } from '../../src/receive.js';
+import { upsertAgent } from '../../src/store/agents.js';
+import { closeDb, migrate, openDb } from '../../src/store/db.js';
+import { listOutbox } from '../../src/store/outbox.js';
+import { rawMessage } from '../support/raw-mail.js';
+
+/**
+ * Lifecycle rules that need a clock or several tickets, on the embedded database (the same
+ * migrations and code as PostgreSQL): follow-ups of long-closed tickets, merge, spam, local mode.
+ */
+describe('ticket workflow (embedded PGlite)', () => {
+  let deps: ReceiveDeps;
+  let n = 0;
+  const support = 'support@helpdesk.test';
+  const agent = 'bob@example.test';
+
+  beforeAll(async () => {
+    const db = openDb({ databaseUrl: undefined, embeddedDir: undefined });
+    await migrate(db);
+    const config = loadConfig({ HELPDESK_ADDRESS: support, AGENT_AUTH: 'off', DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-wf-')) });
+    deps = { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret: 'wf-secret', log: silentLogger() };
+    await upsertAgent(db, { email: agent, name: 'Bob Agent', role: 'agent', skills: [] });
+  });
+  afterAll(async () => closeDb(deps.db));
+
+  async function mail(from: string, subject: string, body: string): Promise<string | undefined> {
+    const r = await receiveMail(deps, rawMessage([`From: ${from}`, `To: ${support}`, `Subject: ${subject}`, `Message-ID: <wf-${++n}@example.test>`], body), { source: 'test' });
+    return r.ticketRef;
+  }
+
+  it('a reply to a ticket closed long ago opens a new ticket that follows it up', async () => {
+    const ref = (await mail('ann@example.test', 'Old problem', 'It broke.'))!;
+    await mail(agent, `Re: [${ref}] Old problem`, '#resolve fixed the cable\nAll done.');
+    await mail(agent, `Re: [${ref}] Old problem`, '#close');
+    await deps.db('tickets').where({ ref }).update({ closed_at: new Date(Date.now() - 30 * 86_400_000) });
+    const next = await mail('ann@example.test', `Re: [${ref}] Old problem`, 'It broke again.');
+    expect(next).not.toBe(ref);
+    const t = await ticketView(deps.db, next!);
+    expect(t.status).toBe('new');
+    expect(t.events[0]).toMatchObject({ type: 'created', data: { followsUp: ref } });
+    expect((await ticketView(deps.db, ref)).status).toBe('closed');
+  });
+
+  it('a reply to a ticket closed recently reopens it', async () => {
+    const ref = (await mail('cat@example.test', 'Recent problem', 'Broken.'))!;
+    await mail(agent, `Re: [${ref}] Recent problem`, '#close');
+    expect((await ticketView(deps.db, ref)).status).toBe('closed');
+    expect(await mail('cat@example.test', `Re: [${ref}] Recent problem`, 'Still broken!')).toBe(ref);
+    const t = await ticketView(deps.db, ref);
+    expect(t.status).toBe('new'); // nobody owned it: back to the queue
+    expect(t.events.map((e) => e.type)).toContain('reopened');
+  });
+
+  it('#merge moves messages and participants into the target and closes the source with a pointer', async () => {
+    const target = (await mail('dan@example.test', 'Login fails', 'Cannot log in.'))!;
+    const source = (await mail('dan@example.test', 'Login fails again', 'Still cannot log in.'))!;
+    await mail(agent, `Re: [${source}] Login fails again`, `#merge ${target}`);
+    const s = await ticketView(deps.db, source);
+    const t = await ticketView(deps.db, target);
+    expect(s.status).toBe('closed');
+    expect(s.events.map((e) => e.type)).toContain('merged_into');
+    expect(t.messages.filter((m) => m.direction === 'in').map((m) => m.body)).toEqual(expect.arrayContaining(['Cannot log in.', 'Still cannot log in.']));
+    expect(t.events.map((e) => e.type)).toContain('merged_from');
+  });
+
+  it('#spam closes silently and drops the sender\'s further mail with a recorded reason', async () => {
+    const ref = (await mail('spammer@example.test', 'Cheap watches', 'Buy now.'))!;
+    const before = (await listOutbox(deps.db)).length;
+    await mail(agent, `Re: [${ref}] Cheap watches`, '#spam');
+    const r = await receiveMail(deps, rawMessage(['From: spammer@example.test', `To: ${support}`, 'Subject: More watches', 'Message-ID: <spam-2@example.test>'], 'Buy more.'), { source: 'test' });
+    expect(r.outcome).toBe('dropped');
+    expect(r.reason).toMatch(/blocked/);
+    const sentToSpammer = (await listOutbox(deps.db)).slice(before).filter((o) => o.to_addresses.includes('spammer@example.test'));
+    expect(sentToSpammer).toEqual([]);
+  });
+
+  it('an agent\'s #note stays internal: stored, nothing sent to the customer', async () => {
+    const ref = (await mail('eve@example.test', 'Question', 'How do I export?'))!;
+    const before = (await listOutbox(deps.db)).length;
+    await mail(agent, `Re: [${ref}] Question`, '#note\nCustomer is on the legacy plan; export is disabled there.');
+    const added = (await listOutbox(deps.db)).slice(before);
+    expect(added.filter((o) => o.to_addresses.includes('eve@example.test'))).toEqual([]);
+    const t = await ticketView(deps.db, ref);
+    expect(t.messages.at(-1)).toMatchObject({ direction: 'note' });
+    expect(t.messages.at(-1)!.body).toContain('legacy plan');
+  });
+});
