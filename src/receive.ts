@@ -160,7 +160,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         else await touchTicket(tx, target.id);
         if (role === 'customer') decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
       } else if (plan.acknowledge) {
-        await enqueueNotification(tx, deps.renderer, sender, {
+        const ackId = await enqueueNotification(tx, deps.renderer, sender, {
           kind: 'received',
           to: [mail.replyTo?.address ?? from.address],
           ticket: target,
@@ -170,8 +170,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
           autoSubmitted: 'auto-replied',
           storeOnTicket: true,
         });
-        notifications++;
-        decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${mail.replyTo?.address ?? from.address}` });
+        if (ackId) {
+          notifications++;
+          decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${mail.replyTo?.address ?? from.address}` });
+        } else {
+          decisions.push({ stage: 'notify', verdict: 'suppressed', reason: `no acknowledgment to ${mail.replyTo?.address ?? from.address}: see the ticket's notification_suppressed event` });
+        }
         const announced = await announceNewTicket(tx, workflow, target, body);
         notifications += announced;
         if (announced > 0) decisions.push({ stage: 'notify', verdict: 'new_ticket', reason: `announced to ${announced} triager(s)` });

@@ -6,6 +6,7 @@ import { insertMessageOnce } from '../store/messages.js';
 import { insertOutbox } from '../store/outbox.js';
 import type { TicketRow } from '../store/tickets.js';
 import type { TemplateContext, TemplateRenderer } from './render.js';
+import { brakeReason, isOwnAddress } from './brakes.js';
 
 export interface Sender {
   helpdeskAddress: string;
@@ -42,7 +43,20 @@ function domainOf(address: string): string {
  * state change and the mail it causes commit together or not at all. The Message-ID is fixed
  * here: a resend after a crash carries the same one, and receivers can recognise it.
  */
-export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, sender: Sender, n: Notification): Promise<string> {
+export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, sender: Sender, n: Notification): Promise<string | undefined> {
+  // Brakes first: automatic mail never goes to automation, to ourselves, to suppressed addresses or past the caps.
+  const to: string[] = [];
+  for (const address of n.to) {
+    const reason = n.autoSubmitted
+      ? await brakeReason(tx, address, n.ticket.id, [sender.helpdeskAddress])
+      : isOwnAddress(address, [sender.helpdeskAddress])
+        ? `${address} is our own address`
+        : undefined;
+    if (reason) await addEvent(tx, n.ticket.id, 'notification_suppressed', 'system', { kind: n.kind, to: address, reason });
+    else to.push(address);
+  }
+  if (to.length === 0) return undefined;
+  n = { ...n, to };
   const rendered = renderer.render(n.kind, n.context);
   const messageId = `${n.ticket.ref}.${n.kind}.${randomUUID()}@${domainOf(sender.helpdeskAddress)}`;
   const references = [...n.references];

@@ -67,7 +67,7 @@ export async function mailCustomer(
   opts: { to?: string[]; fromName?: string; humanWritten?: boolean } = {},
 ): Promise<number> {
   const thread = await customerThread(tx, ticket.id);
-  await enqueueNotification(tx, deps.renderer, deps.sender, {
+  const id = await enqueueNotification(tx, deps.renderer, deps.sender, {
     kind,
     to: opts.to ?? [ticket.requester_email],
     ticket,
@@ -78,7 +78,7 @@ export async function mailCustomer(
     storeOnTicket: true,
     fromName: opts.fromName,
   });
-  return 1;
+  return id ? 1 : 0;
 }
 
 /** One mail per agent, each with a reply address signed for that agent and ticket. */
@@ -89,7 +89,7 @@ export async function mailAgents(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, 
     const email = person.email.toLowerCase();
     if (seen.has(email) || email === deps.config.helpdeskAddress) continue;
     seen.add(email);
-    await enqueueNotification(tx, deps.renderer, deps.sender, {
+    const id = await enqueueNotification(tx, deps.renderer, deps.sender, {
       kind,
       to: [email],
       ticket,
@@ -100,7 +100,7 @@ export async function mailAgents(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, 
       storeOnTicket: false,
       replyTo: agentReplyAddress(deps.config.helpdeskAddress, deps.secret, ticket.ref, email),
     });
-    count++;
+    if (id) count++;
   }
   return count;
 }
