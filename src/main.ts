@@ -124,6 +124,26 @@ tickets
   .option('--json', 'machine-readable output')
   .action((ref: string, opts: { json?: boolean }) => withContext(async (ctx) => (await import('./cli/tickets.js')).ticketsShow(ctx, ref, opts)));
 
+const quarantine = program.command('quarantine').description('mail that could not be processed, kept with the reason');
+quarantine
+  .command('list')
+  .description('list held mail (with --all, retried mail too)')
+  .option('--all', 'include mail already retried')
+  .option('--json', 'machine-readable output')
+  .action((opts: { json?: boolean; all?: boolean }) => withContext(async (ctx) => (await import('./cli/quarantine.js')).quarantineList(ctx, opts)));
+quarantine
+  .command('show')
+  .description('one held mail: why, where from, its headers')
+  .argument('<id>', 'quarantine id')
+  .option('--json', 'machine-readable output')
+  .option('--raw', 'print the original source')
+  .action((id: string, opts: { json?: boolean; raw?: boolean }) => withContext(async (ctx) => (await import('./cli/quarantine.js')).quarantineShow(ctx, id, opts)));
+quarantine
+  .command('retry')
+  .description('process a held mail again')
+  .argument('<id>', 'quarantine id')
+  .action((id: string) => withContext(async (ctx) => (await import('./cli/quarantine.js')).quarantineRetry(ctx, id), { tempfailExit: EX_TEMPFAIL }));
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -50,3 +50,27 @@ export async function advanceCheckpoint(q: Queryable, mailbox: string, uidValidi
     [mailbox, uidValidity, uid],
   );
 }
+
+export interface QuarantineRow {
+  id: number;
+  mailbox: string;
+  source: string;
+  reason: string;
+  raw: Buffer | Uint8Array;
+  status: 'held' | 'retried';
+  at: Date;
+}
+
+export async function listQuarantine(q: Queryable, opts: { all?: boolean } = {}): Promise<Omit<QuarantineRow, 'raw'>[]> {
+  const query = q('quarantine').select('id', 'mailbox', 'source', 'reason', 'status', 'at').orderBy('id');
+  if (!opts.all) query.where({ status: 'held' });
+  return query as unknown as Promise<Omit<QuarantineRow, 'raw'>[]>;
+}
+
+export async function getQuarantine(q: Queryable, id: number): Promise<QuarantineRow | undefined> {
+  return q<QuarantineRow>('quarantine').where({ id }).first();
+}
+
+export async function markQuarantineRetried(q: Queryable, id: number): Promise<void> {
+  await q('quarantine').where({ id }).update({ status: 'retried' });
+}

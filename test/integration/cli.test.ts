@@ -114,6 +114,22 @@ describe('the deskmail CLI (embedded database, local mode)', () => {
     const r = await runCli(['ingest', garbage], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/quarantined/);
+
+    const list = JSON.parse((await runCli(['quarantine', 'list', '--json'], { env })).stdout) as { id: number; reason: string; source: string }[];
+    expect(list).toHaveLength(1);
+    expect(list[0]!.source).toBe(`file:${garbage}`);
+    expect(list[0]!.reason).toMatch(/From/);
+    const show = await runCli(['quarantine', 'show', String(list[0]!.id)], { env });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(list[0]!.reason);
+    const raw = await runCli(['quarantine', 'show', String(list[0]!.id), '--raw'], { env });
+    expect(raw.stdout).toContain('this is not a mail at all');
+    const retry = await runCli(['quarantine', 'retry', String(list[0]!.id)], { env });
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(retry.stdout).toMatch(/still not processable/);
+    expect(JSON.parse((await runCli(['quarantine', 'list', '--json'], { env })).stdout)).toHaveLength(1);
+    const missing = await runCli(['quarantine', 'show', '999'], { env });
+    expect(missing.code).toBe(2);
   });
 
   it('exits 2 for a file that does not exist', async () => {
