@@ -22,9 +22,14 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
-/** Aligned in DMARC's relaxed sense: the same domain, or one a subdomain of the other. */
+/**
+ * Aligned in DMARC's relaxed sense: the same domain, or one a subdomain of the other. Without the
+ * public-suffix list, a bare top-level label ("com") never counts as the organisational domain.
+ */
 function aligned(a: string, b: string): boolean {
-  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+  if (a === b) return true;
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
+  return shorter.includes('.') && longer.endsWith(`.${shorter}`);
 }
 
 /** The results of the first (topmost, i.e. our own MTA's) Authentication-Results from the trusted server. */
@@ -65,7 +70,9 @@ export function tokenVerdict(mail: InboundMail, p: AuthPolicy): AuthVerdict {
   const sender = mail.from?.address ?? '';
   const expected = agentReplyAddress(p.helpdeskAddress, p.secret, p.ticketRef, sender).toLowerCase();
   for (const r of mail.recipients) {
-    if (r.length === expected.length && timingSafeEqual(Buffer.from(r), Buffer.from(expected))) return { ok: true, method: 'signed reply address' };
+    const a = Buffer.from(r);
+    const b = Buffer.from(expected);
+    if (a.length === b.length && timingSafeEqual(a, b)) return { ok: true, method: 'signed reply address' };
   }
   return { ok: false, reason: 'not sent to the reply address signed for this agent and ticket' };
 }

@@ -117,19 +117,6 @@ export async function saveTicketChanges(q: Queryable, before: TicketRow, c: Tick
     });
 }
 
-export async function setTicketStatus(q: Queryable, before: TicketRow, status: TicketStatus): Promise<void> {
-  await saveTicketChanges(q, before, {
-    status,
-    priority: before.priority,
-    category: before.category,
-    tags: before.tags,
-    assigneeId: before.assignee_id,
-    approved: before.approved,
-    escalated: before.escalated,
-    resolution: before.resolution,
-  });
-}
-
 /** #merge: the source's messages and participants move to the target; the source keeps a pointer. */
 export async function moveTicketContents(q: Queryable, sourceId: number, targetId: number): Promise<void> {
   await q('messages').where({ ticket_id: sourceId }).update({ ticket_id: targetId });

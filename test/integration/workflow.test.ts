@@ -56,7 +56,9 @@ describe('ticket workflow (embedded PGlite)', () => {
     expect((await ticketView(deps.db, ref)).status).toBe('closed');
     expect(await mail('cat@example.test', `Re: [${ref}] Recent problem`, 'Still broken!')).toBe(ref);
     const t = await ticketView(deps.db, ref);
-    expect(t.status).toBe('new'); // nobody owned it: back to the queue
+    // Nobody owned it: it goes back to the agent who last worked on it (continuity), as assigned.
+    expect(t.status).toBe('assigned');
+    expect(t.assignee).toBe(agent);
     expect(t.events.map((e) => e.type)).toContain('reopened');
   });
 

@@ -16,8 +16,11 @@ export function findAgent(query: string, env: CommandEnv): AgentInfo | string {
   return `no agent "${query.trim()}"; agents: ${env.agents.map((a) => a.email).join(', ') || 'none registered'}`;
 }
 
-/** Sets the assignee; past the workload cap it still works, and says so (seed 001: three at a time). */
-export function assignTo(effects: Parameters<CommandHandler>[0], agent: AgentInfo, env: CommandEnv): string {
+/**
+ * Sets the assignee; past the workload cap it still works, and says so (seed 001: three at a time).
+ * `closing`: the ticket leaves the open set in the same mail (#resolve), so the load does not grow.
+ */
+export function assignTo(effects: Parameters<CommandHandler>[0], agent: AgentInfo, env: CommandEnv, closing = false): string {
   const d = effects.draft;
   const previous = env.agents.find((a) => a.id === d.assigneeId);
   d.assigneeId = agent.id;
@@ -25,7 +28,7 @@ export function assignTo(effects: Parameters<CommandHandler>[0], agent: AgentInf
   const load = agent.openTickets + 1;
   event(effects, 'assigned', { to: agent.email, from: previous?.email ?? null, openTickets: load });
   if (agent.id !== env.actor.id) effects.notices.push({ kind: 'assigned', audience: 'assignee' });
-  if (load > env.maxOpenPerAgent) {
+  if (!closing && load > env.maxOpenPerAgent) {
     const warning = `${agent.email} now holds ${load} open tickets, above the cap of ${env.maxOpenPerAgent}`;
     effects.warnings.push(warning);
     event(effects, 'workload_exceeded', { agent: agent.email, openTickets: load, cap: env.maxOpenPerAgent });

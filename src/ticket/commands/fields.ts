@@ -10,7 +10,8 @@ const PRIORITY_WORDS: Record<string, Priority> = {
 };
 
 export function parsePriority(word: string): Priority | undefined {
-  return PRIORITY_WORDS[word.trim().toLowerCase()];
+  const key = word.trim().toLowerCase();
+  return Object.hasOwn(PRIORITY_WORDS, key) ? PRIORITY_WORDS[key] : undefined;
 }
 
 export const priority: CommandHandler = (effects, args) => {

@@ -76,6 +76,10 @@ const STATUS_WORDS: Record<string, { verb: string; args?: string }> = {
   spam: { verb: 'spam' },
 };
 
+function lookup<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 export interface CommandLine {
   verb: string;
   args: string;
@@ -125,12 +129,13 @@ export function nearestVerb(word: string): string {
 /** Resolves aliases and `#status X`; returns the verb and its arguments, or why not. */
 export function resolveVerb(cmd: CommandLine): { verb: string; args: string } | { error: string } {
   const word = cmd.verb.replace(/-/g, '_');
-  if (VERBS[word]) return { verb: word, args: cmd.args };
-  const alias = ALIASES[word] ?? ALIASES[word.replace(/_/g, '')];
+  // Own properties only: "#constructor" must be an unknown command, not Object.prototype's.
+  if (Object.hasOwn(VERBS, word)) return { verb: word, args: cmd.args };
+  const alias = lookup(ALIASES, word) ?? lookup(ALIASES, word.replace(/_/g, ''));
   if (alias) return { verb: alias.verb, args: [alias.args, cmd.args].filter(Boolean).join(' ') };
   if (word === 'status') {
     const [first = '', ...rest] = cmd.args.split(/\s+/);
-    const target = STATUS_WORDS[first.toLowerCase()];
+    const target = lookup(STATUS_WORDS, first.toLowerCase());
     if (!target) return { error: `#status ${first}: unknown status; use one of ${Object.keys(STATUS_WORDS).join(', ')}` };
     return { verb: target.verb, args: [target.args, rest.join(' ')].filter(Boolean).join(' ') };
   }
@@ -145,8 +150,8 @@ export interface LineResult {
 }
 
 /**
- * Runs a mail's commands against a copy of the ticket. All or nothing: the effects are returned
- * only when every line succeeded; otherwise the caller applies nothing and replies with the reasons.
+ * Runs a mail's commands against a copy of the ticket. All or nothing: `applied` is true only when
+ * every line succeeded; otherwise the caller must apply none of the effects and reply with the reasons.
  */
 export function runCommands(ticket: TicketDraft, commands: CommandLine[], env: CommandEnv): { applied: boolean; results: LineResult[]; effects: CommandEffects } {
   const effects: CommandEffects = {

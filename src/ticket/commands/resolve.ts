@@ -11,7 +11,7 @@ import { fail, ok, type CommandHandler } from './types.js';
 export const resolve: CommandHandler = (effects, args, env) => {
   const blocked = notAllowed(effects, 'resolve', 'resolve') ?? needsNote(args, 'resolve', 'what fixed it and what would prevent it next time');
   if (blocked) return blocked;
-  const extra = effects.draft.assigneeId === null ? `; ${assignTo(effects, env.actor, env)}` : '';
+  const extra = effects.draft.assigneeId === null ? `; ${assignTo(effects, env.actor, env, true)}` : '';
   effects.draft.status = 'resolved';
   effects.draft.resolution = args.trim();
   event(effects, 'resolved', { note: args.trim() });
@@ -28,11 +28,13 @@ export const close: CommandHandler = (effects, args) => {
   return ok('closed');
 };
 
-export const reopen: CommandHandler = (effects, args) => {
+export const reopen: CommandHandler = (effects, args, env) => {
   const blocked = notAllowed(effects, 'reopen', 'reopen');
   if (blocked) return blocked;
   const from = effects.draft.status;
-  effects.draft.status = reopenedStatus(effects.draft.assigneeId !== null);
+  // Contract: a reopened ticket goes back to assigned or in_progress, so it needs an owner: the reopener.
+  if (effects.draft.assigneeId === null) assignTo(effects, env.actor, env);
+  effects.draft.status = reopenedStatus(true);
   event(effects, 'reopened', { from, by: 'agent', ...(args.trim() ? { note: args.trim() } : {}) });
   effects.notices.push({ kind: 'reopened', audience: 'requester' });
   return ok(`reopened (${effects.draft.status.replace(/_/g, ' ')})`);
