@@ -53,6 +53,10 @@ export interface Config {
   triageAddress: string | undefined;
   /** Signs agents' reply addresses; generated and kept in the database when unset. */
   secret: string | undefined;
+  /** A mail larger than this keeps its text but not its attachments, and the sender is told. */
+  maxMessageBytes: number;
+  /** Content-addressed attachment files. */
+  attachmentsDir: string;
   /** Fault injection for the crash tests (DESKMAIL_FAULT=exit-after-commit); never set in production. */
   faults: { exitAfterCommit: boolean };
 }
@@ -89,6 +93,8 @@ const envSchema = z.object({
   VERIFY_WINDOW_HOURS: z.string().default('48'),
   TRIAGE_ADDRESS: z.string().optional(),
   DESKMAIL_SECRET: z.string().optional(),
+  MAX_MESSAGE_MB: z.string().default('35'),
+  DESKMAIL_ATTACHMENTS_DIR: z.string().optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -206,6 +212,8 @@ export function loadConfig(env: Env = process.env): Config {
     verifyWindowHours: positive('VERIFY_WINDOW_HOURS', e.VERIFY_WINDOW_HOURS, false),
     triageAddress,
     secret: nonEmpty(e.DESKMAIL_SECRET),
+    maxMessageBytes: Math.round(positive('MAX_MESSAGE_MB', e.MAX_MESSAGE_MB, false) * 1024 * 1024),
+    attachmentsDir: e.DESKMAIL_ATTACHMENTS_DIR ? resolve(e.DESKMAIL_ATTACHMENTS_DIR) : join(resolve(e.DESKMAIL_DATA_DIR), 'attachments'),
     faults: { exitAfterCommit: e.DESKMAIL_FAULT === 'exit-after-commit' },
   };
 }

@@ -10,7 +10,8 @@ import type { TemplateRenderer } from './outbox/render.js';
 import type { Db, Tx } from './store/db.js';
 import { addEvent } from './store/events.js';
 import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } from './store/ingest-log.js';
-import { findTicketIdByMessageIds, insertMessageOnce, messageExists } from './store/messages.js';
+import { findTicketIdByMessageIds, insertAttachments, insertMessageOnce, messageExists } from './store/messages.js';
+import { AttachmentStore } from './mail/attachments.js';
 import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
 import { humanStatus } from './ticket/machine.js';
@@ -58,9 +59,11 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
     if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
   };
 
+  // Over the size limit: the text is kept, the attachments are not, and the sender is told.
+  const oversized = raw.length > config.maxMessageBytes;
   let mail: InboundMail;
   try {
-    mail = await parseMail(raw);
+    mail = await parseMail(raw, { attachments: oversized ? undefined : new AttachmentStore(config.attachmentsDir) });
     if (!mail.from) throw new UnparseableMailError('no usable From address');
   } catch (err) {
     if (!(err instanceof UnparseableMailError)) throw err;
@@ -78,6 +81,9 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   const decisions: Decision[] = [{ stage: 'parse', verdict: 'ok', reason: mail.hasOwnMessageId ? `Message-ID <${mail.messageId}>` : `no Message-ID; using <${mail.messageId}>` }];
   const screened = screenMail(mail, { helpdeskAddress: config.helpdeskAddress, loopToken: sender.loopToken });
   decisions.push(screened.decision);
+  if (oversized) {
+    decisions.push({ stage: 'size', verdict: 'too large', reason: `${raw.length} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept, raw source truncated to 1 MB` });
+  }
   const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
 
   const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined): Promise<void> => {
@@ -144,11 +150,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         bodyHtml: mail.html,
         inReplyTo: mail.inReplyTo,
         references: mail.references,
-        raw,
+        raw: oversized ? raw.subarray(0, 1024 * 1024) : raw,
         decisions,
       sentAt: mail.date,
       });
       if (inserted === undefined) throw new Redelivery(); // a concurrent gateway stored it first
+      await insertAttachments(tx, inserted, mail.attachments.filter((a) => a.stored));
 
       let notifications = 0;
       const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret };
@@ -179,6 +186,20 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         const announced = await announceNewTicket(tx, workflow, target, body);
         notifications += announced;
         if (announced > 0) decisions.push({ stage: 'notify', verdict: 'new_ticket', reason: `announced to ${announced} triager(s)` });
+      }
+      if (oversized && screened.kind === 'human' && role !== 'forged') {
+        const id = await enqueueNotification(tx, deps.renderer, sender, {
+          kind: 'too_large',
+          to: [mail.replyTo?.address ?? from.address],
+          ticket: target,
+          inReplyTo: mail.messageId,
+          references: mail.references,
+          context: notificationContext(config, target, ''),
+          autoSubmitted: 'auto-replied',
+          storeOnTicket: true,
+        });
+        await addEvent(tx, target.id, 'attachments_refused', 'system', { bytes: raw.length, limit: config.maxMessageBytes, count: mail.attachments.length });
+        if (id) notifications++;
       }
       // The decision record is complete only now; store the final version with the message.
       await tx('messages').where({ id: inserted }).update({ decisions: JSON.stringify(decisions) });
@@ -230,6 +251,7 @@ export function notificationContext(config: Config, ticket: TicketRow, message: 
     requester: { email: ticket.requester_email, name: ticket.requester_name ?? null },
     message: { body: message, from: ticket.requester_email },
     verifyWindowHours: config.verifyWindowHours,
+    sizeLimitMb: Math.round(config.maxMessageBytes / (1024 * 1024)),
   });
   return vars as unknown as Record<string, unknown>;
 }

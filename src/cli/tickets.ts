@@ -3,7 +3,7 @@ import { DeskmailError } from '../errors.js';
 import type { Decision } from '../mail/decision.js';
 import type { Db } from '../store/db.js';
 import { listEvents } from '../store/events.js';
-import { listMessages } from '../store/messages.js';
+import { listAttachments, listMessages } from '../store/messages.js';
 import { findTicketByRef, listParticipants, listTickets, type TicketRow } from '../store/tickets.js';
 
 export const STATUSES = ['new', 'reviewing', 'assigned', 'in_progress', 'waiting_customer', 'waiting_third_party', 'resolved', 'closed'] as const;
@@ -21,7 +21,18 @@ export interface TicketView {
   createdAt: string;
   updatedAt: string;
   participants: { email: string; name: string | null; role: string }[];
-  messages: { direction: string; from: string; to: string[]; subject: string; body: string; at: string; messageId: string; suspicious: boolean; decisions: Decision[] }[];
+  messages: {
+    direction: string;
+    from: string;
+    to: string[];
+    subject: string;
+    body: string;
+    at: string;
+    messageId: string;
+    suspicious: boolean;
+    attachments: { filename: string | null; contentType: string; size: number; sha256: string }[];
+    decisions: Decision[];
+  }[];
   events: { type: string; actor: string; at: string; data: Record<string, unknown> }[];
 }
 
@@ -35,6 +46,11 @@ export async function ticketView(db: Db, ref: string): Promise<TicketView> {
   const t = await findTicketByRef(db, ref);
   if (!t) throw new DeskmailError('NOT_FOUND', `no ticket ${ref}`);
   const [messages, events, participants] = await Promise.all([listMessages(db, t.id), listEvents(db, t.id), listParticipants(db, t.id)]);
+  const attachments = new Map<number, TicketView['messages'][number]['attachments']>();
+  for (const m of messages) {
+    const rows = await listAttachments(db, m.id);
+    attachments.set(m.id, rows.map((a) => ({ filename: a.filename, contentType: a.content_type, size: Number(a.size), sha256: a.sha256 })));
+  }
   return {
     ref: t.ref,
     subject: t.subject,
@@ -56,6 +72,7 @@ export async function ticketView(db: Db, ref: string): Promise<TicketView> {
       at: new Date(m.created_at).toISOString(),
       messageId: m.message_id,
       suspicious: m.suspicious,
+      attachments: attachments.get(m.id) ?? [],
       decisions: m.decisions,
     })),
     events: events.map((e) => ({ type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data })),
@@ -98,6 +115,7 @@ export async function ticketsShow(ctx: AppContext, ref: string, opts: { json?: b
   for (const m of v.messages) {
     lines.push(`  [${m.at}] ${m.direction.toUpperCase()} from ${m.from} to ${m.to.join(', ')}${m.suspicious ? '  ⚠ SUSPICIOUS: claimed to be an agent, not authenticated' : ''}`, `    ${m.subject}`);
     for (const l of m.body.split('\n').slice(0, 20)) lines.push(`    | ${l}`);
+    for (const a of m.attachments) lines.push(`    📎 ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes, sha256 ${a.sha256.slice(0, 12)}…)`);
     for (const d of m.decisions) lines.push(`    · ${d.stage}: ${d.verdict} — ${d.reason}`);
   }
   lines.push('', 'History:');

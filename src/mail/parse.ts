@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { Writable, type Readable } from 'node:stream';
+import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
+import { hashWhile, type AttachmentStore } from './attachments.js';
 
 /** One address as the rest of deskmail sees it: lower-cased address, optional display name. */
 export interface Mailbox {
@@ -27,7 +29,12 @@ export interface InboundMail {
   /** Lower-cased header name → raw values (each header line, unfolded). */
   headers: Map<string, string[]>;
   contentType: string;
-  attachments: { filename: string | undefined; contentType: string; size: number }[];
+  attachments: { filename: string | undefined; contentType: string; size: number; sha256: string; stored: boolean }[];
+}
+
+export interface ParseOptions {
+  /** Where attachments are streamed to; without it they are only hashed and measured. */
+  attachments?: AttachmentStore;
 }
 
 export class UnparseableMailError extends Error {}
@@ -55,9 +62,9 @@ export function messageIdsIn(value: string | string[] | undefined): string[] {
   return joined.split(/\s+/).filter((s) => s.includes('@'));
 }
 
-function headerLines(parsed: ParsedMail): Map<string, string[]> {
+function headerLines(lines: HeaderLines): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const line of parsed.headerLines) {
+  for (const line of lines) {
     const value = line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
     const list = map.get(line.key) ?? [];
     list.push(value);
@@ -76,21 +83,87 @@ export function syntheticMessageId(raw: Buffer): string {
   return `${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@deskmail.invalid`;
 }
 
+interface StreamedMail {
+  headers: Headers;
+  headerLines: HeaderLines;
+  text: string | undefined;
+  html: string | false | undefined;
+  attachments: InboundMail['attachments'];
+}
+
+/** Null sink for attachments we only measure. */
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
+/**
+ * mailparser's streaming parser: text parts come as values, attachments as streams that go straight
+ * to the attachment store (simpleParser would buffer every attachment and inline images in the HTML).
+ */
+function streamParse(input: Buffer | Readable, opts: ParseOptions): Promise<StreamedMail> {
+  return new Promise((resolve, reject) => {
+    const parser = new MailParser({ skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 5 * 1024 * 1024 });
+    const mail: StreamedMail = { headers: new Map(), headerLines: [], text: undefined, html: undefined, attachments: [] };
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      parser.destroy();
+      reject(err);
+    };
+    const pending: Promise<void>[] = [];
+    parser.on('error', fail);
+    parser.on('headers', (headers: Headers) => {
+      mail.headers = headers;
+      mail.headerLines = parser.headerLines || [];
+    });
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type === 'text') {
+        mail.text = data.text;
+        mail.html = data.html;
+        return;
+      }
+      const attachment = data;
+      const saving = (opts.attachments ? opts.attachments.save(attachment.content) : hashWhile(attachment.content, discard())).then(
+        (stored) => {
+          mail.attachments.push({ filename: attachment.filename, contentType: attachment.contentType, size: stored.size, sha256: stored.sha256, stored: opts.attachments !== undefined });
+          attachment.release?.();
+        },
+        (err: Error) => fail(err),
+      );
+      pending.push(saving);
+    });
+    parser.on('end', () => {
+      void Promise.all(pending).then(() => {
+        if (settled) return;
+        settled = true;
+        resolve(mail);
+      });
+    });
+    if (Buffer.isBuffer(input)) parser.end(input);
+    else input.once('error', fail).pipe(parser);
+  });
+}
+
+function addressHeader(headers: Headers, key: string): AddressObject | AddressObject[] | undefined {
+  return headers.get(key) as AddressObject | AddressObject[] | undefined;
+}
+
 /** Parse raw RFC 5322 source. Throws UnparseableMailError when there is nothing usable. */
-export async function parseMail(raw: Buffer): Promise<InboundMail> {
-  let parsed: ParsedMail;
+export async function parseMail(raw: Buffer, opts: ParseOptions = {}): Promise<InboundMail> {
+  let parsed: StreamedMail;
   try {
-    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 5 * 1024 * 1024 });
+    parsed = await streamParse(raw, opts);
   } catch (err) {
     throw new UnparseableMailError(`MIME parse failed: ${(err as Error).message}`);
   }
-  const headers = headerLines(parsed);
+  const headers = headerLines(parsed.headerLines);
   if (headers.size === 0) throw new UnparseableMailError('no header fields found');
 
-  const ownId = messageIdsIn(parsed.messageId)[0];
+  const ownId = messageIdsIn(parsed.headers.get('message-id') as string | undefined)[0];
   const recipients = new Set<string>();
-  const to = mailboxes(parsed.to);
-  const cc = mailboxes(parsed.cc);
+  const to = mailboxes(addressHeader(parsed.headers, 'to'));
+  const cc = mailboxes(addressHeader(parsed.headers, 'cc'));
   for (const m of [...to, ...cc]) recipients.add(m.address);
   for (const key of ['delivered-to', 'x-original-to', 'envelope-to']) {
     for (const v of headers.get(key) ?? []) {
@@ -98,25 +171,26 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
       if (addr.includes('@')) recipients.add(addr);
     }
   }
-  const references = messageIdsIn(parsed.references);
+  const subject = parsed.headers.get('subject');
+  const contentType = parsed.headers.get('content-type') as { value?: string } | undefined;
   return {
     messageId: ownId ?? syntheticMessageId(raw),
     hasOwnMessageId: ownId !== undefined,
-    from: mailboxes(parsed.from)[0],
-    replyTo: mailboxes(parsed.replyTo)[0],
+    from: mailboxes(addressHeader(parsed.headers, 'from'))[0],
+    replyTo: mailboxes(addressHeader(parsed.headers, 'reply-to'))[0],
     to,
     cc,
     recipients: [...recipients],
-    subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    subject: (typeof subject === 'string' ? subject : '').replace(/\s+/g, ' ').trim(),
     text: parsed.text ?? '',
     html: typeof parsed.html === 'string' ? parsed.html : undefined,
-    inReplyTo: messageIdsIn(parsed.inReplyTo)[0],
-    references,
+    inReplyTo: messageIdsIn(parsed.headers.get('in-reply-to') as string | undefined)[0],
+    references: messageIdsIn(parsed.headers.get('references') as string | string[] | undefined),
     // mailparser replaces an unreadable Date with "now"; a broken header must stay unknown instead.
     date: readableDate(headers.get('date')?.[0]),
     headers,
-    contentType: parsed.headers.get('content-type') === undefined ? 'text/plain' : String((parsed.headers.get('content-type') as { value?: string }).value ?? 'text/plain').toLowerCase(),
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    contentType: String(contentType?.value ?? 'text/plain').toLowerCase(),
+    attachments: parsed.attachments,
   };
 }
 

@@ -36,6 +36,8 @@ export interface TemplateVars {
   forged: { from: string; subject: string; reason: string } | null;
   /** resolved: how long the customer has to say it is not fixed before it closes. */
   verifyWindowHours: number;
+  /** too_large: the per-message size limit, in MB. */
+  sizeLimitMb: number;
 }
 
 export type TemplateVarsInput = Pick<TemplateVars, 'helpdesk' | 'ticket' | 'requester'> & Partial<Omit<TemplateVars, 'helpdesk' | 'ticket' | 'requester'>>;
@@ -54,6 +56,7 @@ export function templateVars(input: TemplateVarsInput): TemplateVars {
     verbs: null,
     forged: null,
     verifyWindowHours: 48,
+    sizeLimitMb: 35,
     ...input,
   };
 }

@@ -101,3 +101,13 @@ export async function countMessages(q: Queryable, ticketId: number, direction: D
   const row = (await q('messages').where({ ticket_id: ticketId, direction }).count<{ count: string | number }[]>('id as count'))[0];
   return Number(row?.count ?? 0);
 }
+
+/** The attachment rows of a stored message; the files themselves live in the attachment store. */
+export async function insertAttachments(q: Queryable, messageId: number, list: { filename: string | undefined; contentType: string; size: number; sha256: string }[]): Promise<void> {
+  if (list.length === 0) return;
+  await q('attachments').insert(list.map((a) => ({ message_id: messageId, filename: a.filename ?? null, content_type: a.contentType, size: a.size, sha256: a.sha256 })));
+}
+
+export async function listAttachments(q: Queryable, messageId: number): Promise<{ filename: string | null; content_type: string; size: string | number; sha256: string }[]> {
+  return q('attachments').where({ message_id: messageId }).orderBy('id').select('filename', 'content_type', 'size', 'sha256');
+}

@@ -40,6 +40,7 @@ export async function varsFor(q: Queryable, config: Config, ticket: TicketRow, e
     },
     requester: { email: ticket.requester_email, name: ticket.requester_name },
     verifyWindowHours: config.verifyWindowHours,
+    sizeLimitMb: Math.round(config.maxMessageBytes / (1024 * 1024)),
     ...extra,
   });
 }

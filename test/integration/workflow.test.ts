@@ -95,4 +95,34 @@ describe('ticket workflow (embedded PGlite)', () => {
     expect(t.messages.at(-1)).toMatchObject({ direction: 'note' });
     expect(t.messages.at(-1)!.body).toContain('legacy plan');
   });
+
+  it('keeps attachments as content-addressed files, listed on the message', async () => {
+    const raw = rawMessage(
+      ['From: fay@example.test', `To: ${support}`, 'Subject: Screenshot', 'Message-ID: <att-1@example.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
+      '--b\nContent-Type: text/plain\n\nSee the screenshot.\n--b\nContent-Type: image/png; name="shot.png"\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n',
+    );
+    const r = await receiveMail(deps, raw, { source: 'test' });
+    const t = await ticketView(deps.db, r.ticketRef!);
+    const [att] = t.messages[0]!.attachments;
+    expect(att).toMatchObject({ filename: 'shot.png', contentType: 'image/png', size: 8 });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(deps.config.attachmentsDir, att!.sha256.slice(0, 2), att!.sha256))).toBe(true);
+  });
+
+  it('a mail over the size limit keeps its text, not its attachments, and the sender is told why', async () => {
+    const small = { ...deps, config: { ...deps.config, maxMessageBytes: 2000 } };
+    const big = 'A'.repeat(4000);
+    const raw = rawMessage(
+      ['From: gus@example.test', `To: ${support}`, 'Subject: Huge log', 'Message-ID: <big-1@example.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
+      `--b\nContent-Type: text/plain\n\nThe log is attached.\n--b\nContent-Type: text/plain; name="huge.log"\nContent-Disposition: attachment; filename="huge.log"\n\n${big}\n--b--\n`,
+    );
+    const r = await receiveMail(small, raw, { source: 'test' });
+    expect(r.outcome).toBe('stored');
+    const t = await ticketView(deps.db, r.ticketRef!);
+    expect(t.messages[0]!.body).toBe('The log is attached.');
+    expect(t.messages[0]!.attachments).toEqual([]);
+    expect(t.events.map((e) => e.type)).toContain('attachments_refused');
+    const kinds = (await listOutbox(deps.db)).filter((o) => o.to_addresses.includes('gus@example.test')).map((o) => o.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['received', 'too_large']));
+  });
 });

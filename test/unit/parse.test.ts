@@ -128,8 +128,26 @@ describe('parseMail: text, subject and addresses', () => {
       [...BASE, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
       '--b\nContent-Type: text/plain\n\nsee log\n--b\nContent-Type: text/plain; name="log.txt"\nContent-Disposition: attachment; filename="log.txt"\n\nerror 42\n--b--\n',
     );
-    expect(mail.attachments).toEqual([{ filename: 'log.txt', contentType: 'text/plain', size: expect.any(Number) as number }]);
+    // Hashed while streamed (sha256 of "error 42" as decoded), not stored without an attachment store.
+    expect(mail.attachments).toEqual([{ filename: 'log.txt', contentType: 'text/plain', size: expect.any(Number) as number, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string, stored: false }]);
     expect(mail.contentType).toBe('multipart/mixed');
+  });
+
+  it('streams attachments into the content-addressed store, once per content', async () => {
+    const { AttachmentStore } = await import('../../src/mail/attachments.js');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const store = new AttachmentStore(mkdtempSync(join(tmpdir(), 'deskmail-att-')));
+    const raw = rawMessage(
+      [...BASE, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
+      '--b\nContent-Type: text/plain\n\nsee log\n--b\nContent-Type: application/octet-stream; name="a.bin"\nContent-Transfer-Encoding: base64\n\nAAECAwQ=\n--b\nContent-Type: application/octet-stream; name="b.bin"\nContent-Transfer-Encoding: base64\n\nAAECAwQ=\n--b--\n',
+    );
+    const mail = await parseMail(raw, { attachments: store });
+    expect(mail.attachments.map((a) => a.filename)).toEqual(['a.bin', 'b.bin']);
+    expect(mail.attachments[0]!.sha256).toBe(mail.attachments[1]!.sha256);
+    expect(mail.attachments[0]).toMatchObject({ size: 5, stored: true });
+    expect([...readFileSync(store.pathOf(mail.attachments[0]!.sha256))]).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('a mail without Content-Type is text/plain', async () => {
