@@ -5,6 +5,7 @@ import type { Sender } from './outbox/enqueue.js';
 import { TemplateRenderer } from './outbox/render.js';
 import { closeDb, migrate, openDb, type Db } from './store/db.js';
 import { signingSecret } from './store/settings.js';
+import { DEFAULT_SLA, type SlaSettings } from './ticket/sla.js';
 
 /** What a running command needs, built once from the Config at the edge. */
 export interface AppContext {
@@ -15,6 +16,8 @@ export interface AppContext {
   sender: Sender;
   /** Signs agents' reply addresses (DESKMAIL_SECRET, or generated once in the database). */
   secret: string;
+  /** SLA targets and timer settings. */
+  sla: SlaSettings;
   close(): Promise<void>;
 }
 
@@ -46,7 +49,7 @@ export async function openContext(config: Config, log: Logger, opts: { migrate?:
     }
     const renderer = new TemplateRenderer(templateDirs(config));
     const secret = await signingSecret(db, config.secret);
-    return { config, log, db, renderer, sender: senderIdentity(config), secret, close: () => closeDb(db) };
+    return { config, log, db, renderer, sender: senderIdentity(config), secret, sla: slaSettings(config), close: () => closeDb(db) };
   } catch (err) {
     await closeDb(db).catch(() => undefined);
     throw err;
@@ -66,4 +69,9 @@ export function describeRun(ctx: AppContext): string {
     config.smtp ? `  outbound: SMTP ${config.smtp.host}:${config.smtp.port}` : `  outbound: local mode: notifications are written as .eml files to ${paths.outbox}`,
     `  tickets:  deskmail tickets list   (or npx deskmail tickets list)`,
   ].join('\n');
+}
+
+/** SLA settings: the shipped defaults, with the auto-close window from VERIFY_WINDOW_HOURS. */
+export function slaSettings(config: Config): SlaSettings {
+  return { ...DEFAULT_SLA, autoCloseResolvedMinutes: Math.round(config.verifyWindowHours * 60) };
 }

@@ -5,6 +5,7 @@ import { ImapIngress } from './ingress/imap.js';
 import { receiveSafely } from './ingress/receive-safely.js';
 import { folderTransport, OutboxSender, smtpTransport } from './outbox/send.js';
 import type { Origin } from './receive.js';
+import { TimerLoop } from './workflow/timers.js';
 
 export interface RunningGateway {
   sender: OutboxSender;
@@ -27,8 +28,11 @@ export function startGateway(ctx: AppContext): RunningGateway {
     ? new ImapIngress(config.imap, ctx.db, receive, log, config.pollIntervalSeconds * 1000, config.faults)
     : new FolderIngress(paths.inbox, paths.processed, receive, log);
 
+  const timers = new TimerLoop(ctx.db, { config, renderer: ctx.renderer, sender: ctx.sender, secret: ctx.secret, sla: ctx.sla }, log, { onSent: () => sender.poke() });
+
   sender.start();
   source.start();
+  timers.start();
   log.info(
     {
       database: databaseLabel(config),
@@ -44,6 +48,7 @@ export function startGateway(ctx: AppContext): RunningGateway {
     sender,
     async stop() {
       await source.stop();
+      await timers.stop();
       await sender.stop();
     },
   };

@@ -12,6 +12,8 @@ import { addEvent } from './store/events.js';
 import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } from './store/ingest-log.js';
 import { findTicketIdByMessageIds, insertAttachments, insertMessageOnce, messageExists } from './store/messages.js';
 import { AttachmentStore } from './mail/attachments.js';
+import type { SlaSettings } from './ticket/sla.js';
+import { rescheduleTimers } from './workflow/timers.js';
 import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
 import { humanStatus } from './ticket/machine.js';
@@ -42,6 +44,7 @@ export interface ReceiveDeps {
   renderer: TemplateRenderer;
   sender: Sender;
   secret: string;
+  sla: SlaSettings;
   log: Logger;
 }
 
@@ -158,7 +161,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       await insertAttachments(tx, inserted, mail.attachments.filter((a) => a.stored));
 
       let notifications = 0;
-      const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret };
+      const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret, sla: deps.sla };
       if (plan.action === 'append') {
         await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId, ...(role !== 'customer' ? { role } : {}) });
         if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
@@ -201,6 +204,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         await addEvent(tx, target.id, 'attachments_refused', 'system', { bytes: raw.length, limit: config.maxMessageBytes, count: mail.attachments.length });
         if (id) notifications++;
       }
+      await rescheduleTimers(tx, workflow, target.id);
       // The decision record is complete only now; store the final version with the message.
       await tx('messages').where({ id: inserted }).update({ decisions: JSON.stringify(decisions) });
       await record(tx, 'stored', plan.reason, target.id);

@@ -38,6 +38,8 @@ export interface TemplateVars {
   verifyWindowHours: number;
   /** too_large: the per-message size limit, in MB. */
   sizeLimitMb: number;
+  /** sla_alert / update_reminder: what is due or overdue. */
+  alert: { kind: string; title: string; dueAt: string } | null;
 }
 
 export type TemplateVarsInput = Pick<TemplateVars, 'helpdesk' | 'ticket' | 'requester'> & Partial<Omit<TemplateVars, 'helpdesk' | 'ticket' | 'requester'>>;
@@ -57,6 +59,7 @@ export function templateVars(input: TemplateVarsInput): TemplateVars {
     forged: null,
     verifyWindowHours: 48,
     sizeLimitMb: 35,
+    alert: null,
     ...input,
   };
 }

@@ -22,6 +22,10 @@ export interface TicketRow {
   follows_up: string | null;
   resolved_at: Date | null;
   closed_at: Date | null;
+  first_response_at: Date | null;
+  last_customer_update_at: Date | null;
+  sla_policy: string | null;
+  team: string | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -98,12 +98,15 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
       const vars = await varsFor(tx, deps.config, after, { agent: agentVars, message: { body: text, from: agent.email }, updates: updatesFrom(e), note: noteOf('resolved') ?? noteOf('project') ?? noteOf('merged') });
       sent += await mailCustomer(tx, deps, after, 'agent_reply', vars, { to: [...new Set(to)], fromName: `${agent.name} (${deps.config.helpdeskName})`, humanWritten: true });
       await addEvent(tx, ticket.id, 'replied', agent.email, { to });
+      // The first human answer is the first response (SLA); every answer is a customer update (seed 001).
+      await tx('tickets').where({ id: ticket.id }).update({ first_response_at: ticket.first_response_at ?? tx.fn.now(), last_customer_update_at: tx.fn.now() });
       decisions.push({ stage: 'notify', verdict: 'agent_reply', reason: `the agent's text sent to ${to.join(', ')}` });
     } else {
       for (const notice of requesterNotices) {
         const vars = await varsFor(tx, deps.config, after, { agent: agentVars, note: notice.note ?? null, updates: NO_UPDATES });
         sent += await mailCustomer(tx, deps, after, STANDALONE[notice.kind]!, vars);
       }
+      if (requesterNotices.length > 0) await tx('tickets').where({ id: ticket.id }).update({ last_customer_update_at: tx.fn.now() });
       if (text.trim() !== '') decisions.push({ stage: 'notify', verdict: 'internal', reason: '#note: the text stays internal' });
     }
   }

@@ -3,9 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, packageRoot } from '../../src/config.js';
-import { senderIdentity, templateDirs } from '../../src/context.js';
-import { silentLogger } from '../../src/log.js';
-import { TemplateRenderer } from '../../src/outbox/render.js';
 import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../../src/receive.js';
 import { findAgentByEmail, listAgents, removeAgent, upsertAgent } from '../../src/store/agents.js';
 import { closeDb, migrate, openDb, type Db } from '../../src/store/db.js';
@@ -14,6 +11,7 @@ import { findTicketIdByMessageIds, insertMessageOnce, listMessages, type NewMess
 import { claimDueOutbox, insertOutbox, listOutbox, markOutboxFailed, markOutboxRetry, markOutboxSent, outboxStats, type OutboxRow } from '../../src/store/outbox.js';
 import { findTicketByRef, insertTicket, listTickets, type TicketRow } from '../../src/store/tickets.js';
 import { freshDatabase } from '../support/postgres.js';
+import { testDeps } from '../support/deps.js';
 import { rawMessage } from '../support/raw-mail.js';
 
 /** The two databases deskmail runs on, with the same migrations and the same queries. */
@@ -327,7 +325,7 @@ describe.each(targets)('store on $name', (target) => {
     beforeAll(() => {
       dataDir = mkdtempSync(join(tmpdir(), 'deskmail-store-'));
       const config = loadConfig({ HELPDESK_ADDRESS: 'support@helpdesk.test', DESKMAIL_DATA_DIR: dataDir });
-      deps = { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret: 'store-test-secret', log: silentLogger() };
+      deps = testDeps(db, config);
     });
     afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

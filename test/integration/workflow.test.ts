@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketView } from '../../src/cli/tickets.js';
 import { loadConfig } from '../../src/config.js';
-import { senderIdentity, templateDirs } from '../../src/context.js';
-import { silentLogger } from '../../src/log.js';
-import { TemplateRenderer } from '../../src/outbox/render.js';
 import { receiveMail, type ReceiveDeps } from '../../src/receive.js';
 import { upsertAgent } from '../../src/store/agents.js';
 import { closeDb, migrate, openDb } from '../../src/store/db.js';
 import { listOutbox } from '../../src/store/outbox.js';
 import { rawMessage } from '../support/raw-mail.js';
+import { testDeps } from '../support/deps.js';
 
 /**
  * Lifecycle rules that need a clock or several tickets, on the embedded database (the same
@@ -27,7 +25,7 @@ describe('ticket workflow (embedded PGlite)', () => {
     const db = openDb({ databaseUrl: undefined, embeddedDir: undefined });
     await migrate(db);
     const config = loadConfig({ HELPDESK_ADDRESS: support, AGENT_AUTH: 'off', DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-wf-')) });
-    deps = { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret: 'wf-secret', log: silentLogger() };
+    deps = testDeps(db, config);
     await upsertAgent(db, { email: agent, name: 'Bob Agent', role: 'agent', skills: [] });
   });
   afterAll(async () => closeDb(deps.db));

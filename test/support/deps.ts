@@ -1,0 +1,11 @@
+import type { Config } from '../../src/config.js';
+import { senderIdentity, slaSettings, templateDirs } from '../../src/context.js';
+import { silentLogger } from '../../src/log.js';
+import { TemplateRenderer } from '../../src/outbox/render.js';
+import type { ReceiveDeps } from '../../src/receive.js';
+import type { Db } from '../../src/store/db.js';
+
+/** What receiveMail needs, wired the way openContext wires it, for tests that drive the pipeline directly. */
+export function testDeps(db: Db, config: Config, secret = 'test-secret'): ReceiveDeps {
+  return { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret, sla: slaSettings(config), log: silentLogger() };
+}
