@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Decision } from './mail/decision.js';
 import { parseMail, UnparseableMailError, type InboundMail } from './mail/parse.js';
-import { stripQuotes } from './mail/quotes.js';
+import { replyBody } from './mail/quotes.js';
 import { screenMail } from './mail/screen/index.js';
 import { cleanSubject, threadKeys } from './mail/thread.js';
 import { enqueueNotification, type Sender } from './outbox/enqueue.js';
@@ -137,7 +137,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         target = ticket!;
       }
 
-      const body = stripQuotes(mail.text);
+      const body = replyBody(mail);
       const inserted = await insertMessageOnce(tx, {
         ticketId: target.id,
         mailbox,
