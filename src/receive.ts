@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Decision } from './mail/decision.js';
@@ -50,6 +51,9 @@ export interface ReceiveDeps {
 
 class Redelivery extends Error {}
 
+/** Raw sources above this size are kept in the file store rather than in the messages row. */
+const RAW_IN_ROW_LIMIT = 256 * 1024;
+
 /**
  * ONE inbound mail, top to bottom: parse → screen → thread → plan → store (one transaction with
  * the notifications it causes and the mailbox checkpoint). Nothing is skipped silently: every mail
@@ -64,9 +68,10 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
 
   // Over the size limit: the text is kept, the attachments are not, and the sender is told.
   const oversized = raw.length > config.maxMessageBytes;
+  const files = new AttachmentStore(config.attachmentsDir);
   let mail: InboundMail;
   try {
-    mail = await parseMail(raw, { attachments: oversized ? undefined : new AttachmentStore(config.attachmentsDir) });
+    mail = await parseMail(raw, { attachments: oversized ? undefined : files });
     if (!mail.from) throw new UnparseableMailError('no usable From address');
   } catch (err) {
     if (!(err instanceof UnparseableMailError)) throw err;
@@ -85,8 +90,10 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   const screened = screenMail(mail, { helpdeskAddress: config.helpdeskAddress, loopToken: sender.loopToken });
   decisions.push(screened.decision);
   if (oversized) {
-    decisions.push({ stage: 'size', verdict: 'too large', reason: `${raw.length} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept, raw source truncated to 1 MB` });
+    decisions.push({ stage: 'size', verdict: 'too large', reason: `${raw.length} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept (the raw source is)` });
   }
+  // Large sources go to the file store; the row keeps their hash. Written before the commit, like attachments.
+  const rawFile = raw.length > RAW_IN_ROW_LIMIT ? await files.save(Readable.from([raw])) : undefined;
   const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
 
   const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined): Promise<void> => {
@@ -153,7 +160,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         bodyHtml: mail.html,
         inReplyTo: mail.inReplyTo,
         references: mail.references,
-        raw: oversized ? raw.subarray(0, 1024 * 1024) : raw,
+        raw: rawFile ? undefined : raw,
+        rawFile,
         decisions,
       sentAt: mail.date,
       });

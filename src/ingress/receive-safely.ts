@@ -12,7 +12,9 @@ export async function receiveSafely(deps: ReceiveDeps, raw: Buffer, origin: Orig
     return await receiveMail(deps, raw, origin);
   } catch (err) {
     if (isTemporaryFailure(err)) throw err;
-    const reason = `processing failed: ${(err as Error).message.split('\n')[0]}`;
+    // knex prefixes the whole SQL statement ("insert into … - cause"): keep the cause.
+    const message = (err as Error).message.split('\n')[0] ?? String(err);
+    const reason = `processing failed: ${message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message}`;
     deps.log.error({ source: origin.source, err: (err as Error).message }, 'mail quarantined after an error');
     await deps.db.transaction(async (tx) => {
       await addQuarantine(tx, { mailbox: deps.sender.mailbox, source: origin.source, reason, raw });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Writable, type Readable } from 'node:stream';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
 import { hashWhile, type AttachmentStore } from './attachments.js';
+import { addressFromRawHeader, fixMojibake, isValidAddress, normalizeBareCr, plausibleDate, rawBodyText, repairHeaderText, stripNul } from './repair.js';
 
 /** One address as the rest of deskmail sees it: lower-cased address, optional display name. */
 export interface Mailbox {
@@ -45,7 +46,9 @@ function mailboxes(value: AddressObject | AddressObject[] | undefined): Mailbox[
   const visit = (entries: AddressObject['value']): void => {
     for (const entry of entries) {
       if (entry.group) visit(entry.group);
-      else if (entry.address) out.push({ address: entry.address.trim().toLowerCase(), name: entry.name?.trim() || undefined });
+      else if (entry.address && isValidAddress(entry.address.trim().toLowerCase())) {
+        out.push({ address: entry.address.trim().toLowerCase(), name: stripNul(entry.name?.trim() ?? '') || undefined });
+      }
     }
   };
   for (const item of list) visit(item.value);
@@ -56,7 +59,8 @@ function mailboxes(value: AddressObject | AddressObject[] | undefined): Mailbox[
 export function messageIdsIn(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   const joined = Array.isArray(value) ? value.join(' ') : value;
-  const ids = [...joined.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!);
+  // Some ids carry spaces inside the brackets; keep them whole (spaces dropped) so two ids stay two.
+  const ids = [...joined.matchAll(/<([^<>]+)>/g)].map((m) => m[1]!.replace(/\s+/g, '')).filter((id) => id !== '');
   if (ids.length > 0) return ids;
   // Some clients omit the brackets.
   return joined.split(/\s+/).filter((s) => s.includes('@'));
@@ -65,6 +69,7 @@ export function messageIdsIn(value: string | string[] | undefined): string[] {
 function headerLines(lines: HeaderLines): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const line of lines) {
+    if (line.key === '') continue; // mailparser reports an empty input as one nameless header
     const value = line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
     const list = map.get(line.key) ?? [];
     list.push(value);
@@ -76,7 +81,7 @@ function headerLines(lines: HeaderLines): Map<string, string[]> {
 function readableDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
-  return Number.isNaN(ms) ? undefined : new Date(ms);
+  return Number.isNaN(ms) ? undefined : plausibleDate(new Date(ms));
 }
 
 export function syntheticMessageId(raw: Buffer): string {
@@ -150,8 +155,9 @@ function addressHeader(headers: Headers, key: string): AddressObject | AddressOb
 }
 
 /** Parse raw RFC 5322 source. Throws UnparseableMailError when there is nothing usable. */
-export async function parseMail(raw: Buffer, opts: ParseOptions = {}): Promise<InboundMail> {
+export async function parseMail(original: Buffer, opts: ParseOptions = {}): Promise<InboundMail> {
   let parsed: StreamedMail;
+  const raw = normalizeBareCr(original);
   try {
     parsed = await streamParse(raw, opts);
   } catch (err) {
@@ -171,19 +177,33 @@ export async function parseMail(raw: Buffer, opts: ParseOptions = {}): Promise<I
       if (addr.includes('@')) recipients.add(addr);
     }
   }
-  const subject = parsed.headers.get('subject');
+  const rawSubject = parsed.headers.get('subject');
+  const subject = stripNul(repairHeaderText(typeof rawSubject === 'string' ? rawSubject : '', headers.get('subject')?.[0]));
   const contentType = parsed.headers.get('content-type') as { value?: string } | undefined;
+  let from = mailboxes(addressHeader(parsed.headers, 'from'))[0];
+  if (!from) {
+    // An unbalanced quote or stray bracket defeats the structured parse; the <addr> is usually still there.
+    const address = addressFromRawHeader(headers.get('from')?.[0]);
+    if (address) from = { address, name: undefined };
+  }
+  if (from?.name?.includes('\uFFFD')) {
+    // The repaired raw value is the whole "Name <addr>": keep the display name part.
+    const repaired = repairHeaderText(from.name, headers.get('from')?.[0]);
+    from = { ...from, name: repaired.replace(/<[^<>]*>\s*$/, '').trim().replace(/^"(.*)"$/, '$1').trim() || undefined };
+  }
+  const hasContent = (parsed.text ?? '').trim() !== '' || typeof parsed.html === 'string' || parsed.attachments.length > 0;
+  const text = stripNul(fixMojibake(hasContent ? (parsed.text ?? '') : rawBodyText(raw)));
   return {
-    messageId: ownId ?? syntheticMessageId(raw),
+    messageId: ownId ?? syntheticMessageId(original),
     hasOwnMessageId: ownId !== undefined,
-    from: mailboxes(addressHeader(parsed.headers, 'from'))[0],
+    from,
     replyTo: mailboxes(addressHeader(parsed.headers, 'reply-to'))[0],
     to,
     cc,
     recipients: [...recipients],
-    subject: (typeof subject === 'string' ? subject : '').replace(/\s+/g, ' ').trim(),
-    text: parsed.text ?? '',
-    html: typeof parsed.html === 'string' ? parsed.html : undefined,
+    subject: subject.replace(/\s+/g, ' ').trim(),
+    text,
+    html: typeof parsed.html === 'string' ? stripNul(parsed.html) : undefined,
     inReplyTo: messageIdsIn(parsed.headers.get('in-reply-to') as string | undefined)[0],
     references: messageIdsIn(parsed.headers.get('references') as string | string[] | undefined),
     // mailparser replaces an unreadable Date with "now"; a broken header must stay unknown instead.

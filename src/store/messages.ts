@@ -40,6 +40,8 @@ export interface NewMessage {
   inReplyTo: string | undefined;
   references: string[];
   raw: Buffer | undefined;
+  /** When the raw source went to the file store instead of the row. */
+  rawFile?: { sha256: string; size: number } | undefined;
   decisions: Decision[];
   sentAt: Date | undefined;
   /** An agent's mail that failed authentication: stored, never obeyed. */
@@ -67,6 +69,8 @@ export async function insertMessageOnce(q: Queryable, m: NewMessage): Promise<nu
       in_reply_to: m.inReplyTo ?? null,
       references: JSON.stringify(m.references),
       raw: m.raw ?? null,
+      raw_sha256: m.rawFile?.sha256 ?? null,
+      raw_size: m.rawFile?.size ?? m.raw?.length ?? null,
       decisions: JSON.stringify(m.decisions),
       sent_at: m.sentAt ?? null,
       suspicious: m.suspicious ?? false,
