@@ -14,7 +14,7 @@ export function normalizeBareCr(raw: Buffer): Buffer {
 
 /** PostgreSQL text cannot hold NUL; no person ever meant one. */
 export function stripNul(text: string): string {
-  return text.includes('\u0000') ? text.replace(/\u0000/g, '') : text;
+  return text.includes('\u0000') ? text.split('\u0000').join('') : text;
 }
 
 /**
