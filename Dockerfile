@@ -8,6 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
+COPY config ./config
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim
@@ -19,6 +20,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/templates ./templates
+COPY --from=build /app/config ./config
 # Local state (embedded database, attachments, local-mode folders) lives in a volume owned by
 # the unprivileged "node" user that ships with the image.
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -57,6 +57,8 @@ export interface Config {
   maxMessageBytes: number;
   /** Content-addressed attachment files. */
   attachmentsDir: string;
+  /** The admin's triage rules (YAML); the shipped config/rules.yaml when unset. */
+  rulesFile: string;
   /** Fault injection for the crash tests (DESKMAIL_FAULT=exit-after-commit); never set in production. */
   faults: { exitAfterCommit: boolean };
 }
@@ -95,6 +97,7 @@ const envSchema = z.object({
   DESKMAIL_SECRET: z.string().optional(),
   MAX_MESSAGE_MB: z.string().default('35'),
   DESKMAIL_ATTACHMENTS_DIR: z.string().optional(),
+  DESKMAIL_RULES: z.string().optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     triageAddress,
     secret: nonEmpty(e.DESKMAIL_SECRET),
     maxMessageBytes: Math.round(positive('MAX_MESSAGE_MB', e.MAX_MESSAGE_MB, false) * 1024 * 1024),
+    rulesFile: e.DESKMAIL_RULES ? resolve(e.DESKMAIL_RULES) : join(packageRoot(), 'config', 'rules.yaml'),
     attachmentsDir: e.DESKMAIL_ATTACHMENTS_DIR ? resolve(e.DESKMAIL_ATTACHMENTS_DIR) : join(resolve(e.DESKMAIL_DATA_DIR), 'attachments'),
     faults: { exitAfterCommit: e.DESKMAIL_FAULT === 'exit-after-commit' },
   };

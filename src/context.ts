@@ -5,6 +5,9 @@ import type { Sender } from './outbox/enqueue.js';
 import { TemplateRenderer } from './outbox/render.js';
 import { closeDb, migrate, openDb, type Db } from './store/db.js';
 import { signingSecret } from './store/settings.js';
+import { loadRules } from './rules-file.js';
+import type { RuleSet } from './ticket/rules.js';
+import { DeskmailError } from './errors.js';
 import { DEFAULT_SLA, type SlaSettings } from './ticket/sla.js';
 
 /** What a running command needs, built once from the Config at the edge. */
@@ -18,6 +21,10 @@ export interface AppContext {
   secret: string;
   /** SLA targets and timer settings. */
   sla: SlaSettings;
+  /** The triage rules in force; the gateway swaps in a watcher that reloads them. */
+  rules: () => RuleSet;
+  /** Migrations this start applied (deskmail migrate reports them). */
+  appliedMigrations: string[];
   close(): Promise<void>;
 }
 
@@ -39,17 +46,17 @@ export function databaseLabel(config: Config): string {
   return config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${localPaths(config).db}`;
 }
 
-/** Opens the database (applying pending migrations unless told not to) and loads templates. */
-export async function openContext(config: Config, log: Logger, opts: { migrate?: boolean } = {}): Promise<AppContext> {
+/** Opens the database (applying pending migrations first: everything below needs the schema) and loads templates and rules. */
+export async function openContext(config: Config, log: Logger): Promise<AppContext> {
   const db = openDb({ databaseUrl: config.databaseUrl, embeddedDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
   try {
-    if (opts.migrate !== false) {
-      const applied = await migrate(db);
-      if (applied.length > 0) log.info({ applied }, 'migrations applied');
-    }
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
     const renderer = new TemplateRenderer(templateDirs(config));
+    const loaded = loadRules(config.rulesFile);
+    if (!loaded.ok) throw new DeskmailError('CONFIG', loaded.error, 'run: deskmail rules check');
     const secret = await signingSecret(db, config.secret);
-    return { config, log, db, renderer, sender: senderIdentity(config), secret, sla: slaSettings(config), close: () => closeDb(db) };
+    return { config, log, db, renderer, sender: senderIdentity(config), secret, sla: slaSettings(config), rules: () => loaded.rules, appliedMigrations: applied, close: () => closeDb(db) };
   } catch (err) {
     await closeDb(db).catch(() => undefined);
     throw err;

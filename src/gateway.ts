@@ -6,6 +6,7 @@ import { receiveSafely } from './ingress/receive-safely.js';
 import { folderTransport, OutboxSender, smtpTransport } from './outbox/send.js';
 import type { Origin } from './receive.js';
 import { TimerLoop } from './workflow/timers.js';
+import { RulesWatcher } from './rules-file.js';
 
 export interface RunningGateway {
   sender: OutboxSender;
@@ -18,6 +19,10 @@ export function startGateway(ctx: AppContext): RunningGateway {
   const paths = localPaths(config);
   const transport = config.smtp ? smtpTransport(config.smtp) : folderTransport(paths.outbox);
   const sender = new OutboxSender(ctx.db, transport, log, { fromName: config.helpdeskName });
+
+  // Rules reload when the file changes; a broken edit keeps the last good rules (one log line).
+  const watcher = RulesWatcher.start(config.rulesFile, { log });
+  ctx.rules = () => watcher.rules;
 
   const receive = async (raw: Buffer, origin: Origin) => {
     const result = await receiveSafely(ctx, raw, origin);
@@ -50,6 +55,7 @@ export function startGateway(ctx: AppContext): RunningGateway {
       await source.stop();
       await timers.stop();
       await sender.stop();
+      watcher.close();
     },
   };
 }

@@ -12,11 +12,11 @@ const context = () => import('./context.js');
 const EX_TEMPFAIL = 75;
 
 /** Runs one command with a context, printing its output; every error becomes one line and an exit code. */
-async function withContext(action: (ctx: AppContext) => Promise<string | string[] | void>, opts: { migrate?: boolean; tempfailExit?: number } = {}): Promise<void> {
+async function withContext(action: (ctx: AppContext) => Promise<string | string[] | void>, opts: { tempfailExit?: number } = {}): Promise<void> {
   let ctx: AppContext | undefined;
   try {
     const config = loadConfig();
-    ctx = await (await context()).openContext(config, createLogger({ level: config.logLevel }), { migrate: opts.migrate });
+    ctx = await (await context()).openContext(config, createLogger({ level: config.logLevel }));
     const out = await action(ctx);
     if (out !== undefined) process.stdout.write((Array.isArray(out) ? out.join('\n') : out) + '\n');
   } catch (err) {
@@ -78,10 +78,7 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(() =>
-    withContext(async (ctx) => {
-      const applied = await (await import('./store/db.js')).migrate(ctx.db);
-      return applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date';
-    }, { migrate: false }),
+    withContext(async (ctx) => (ctx.appliedMigrations.length ? `applied: ${ctx.appliedMigrations.join(', ')}` : 'database is up to date')),
   );
 
 program
@@ -123,6 +120,29 @@ tickets
   .argument('<ref>', 'ticket reference, e.g. HD-42')
   .option('--json', 'machine-readable output')
   .action((ref: string, opts: { json?: boolean }) => withContext(async (ctx) => (await import('./cli/tickets.js')).ticketsShow(ctx, ref, opts)));
+
+/** Commands that need no database: config and a file or two. */
+async function withoutContext(action: (config: ReturnType<typeof loadConfig>) => Promise<string> | string): Promise<void> {
+  try {
+    process.stdout.write(`${await action(loadConfig())}\n`);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err, undefined);
+    process.stderr.write(`deskmail: ${errorLine(err)}\n`);
+  }
+}
+
+const rules = program.command('rules').description('the triage rules admins edit (config/rules.yaml or DESKMAIL_RULES)');
+rules
+  .command('check')
+  .description('validate a rules file; one line naming file and line for a problem')
+  .argument('[file]', 'rules file (default: DESKMAIL_RULES or the shipped config/rules.yaml)')
+  .action((file: string | undefined) => withoutContext(async (config) => (await import('./cli/rules.js')).rulesCheck(file ?? config.rulesFile)));
+rules
+  .command('test')
+  .description('which rules match a mail, and the category, priority, tags and actions that result')
+  .argument('<mail>', 'a raw message file (.eml)')
+  .option('--rules <file>', 'rules file to use instead of the configured one')
+  .action((mail: string, opts: { rules?: string }) => withoutContext(async (config) => (await import('./cli/rules.js')).rulesTest(mail, opts.rules ?? config.rulesFile)));
 
 const quarantine = program.command('quarantine').description('mail that could not be processed, kept with the reason');
 quarantine

@@ -14,6 +14,8 @@ import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } fro
 import { findTicketIdByMessageIds, insertAttachments, insertMessageOnce, messageExists } from './store/messages.js';
 import { AttachmentStore } from './mail/attachments.js';
 import type { SlaSettings } from './ticket/sla.js';
+import { evaluateRules, triageDecisions, type RuleSet, type Triage } from './ticket/rules.js';
+import { applyTriage } from './workflow/triage.js';
 import { rescheduleTimers } from './workflow/timers.js';
 import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
@@ -46,6 +48,8 @@ export interface ReceiveDeps {
   sender: Sender;
   secret: string;
   sla: SlaSettings;
+  /** The rules in force (reloaded by the gateway when the file changes). */
+  rules: () => RuleSet;
   log: Logger;
 }
 
@@ -95,6 +99,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   // Large sources go to the file store; the row keeps their hash. Written before the commit, like attachments.
   const rawFile = raw.length > RAW_IN_ROW_LIMIT ? await files.save(Readable.from([raw])) : undefined;
   const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
+  const body = replyBody(mail);
+  const rules = deps.rules();
 
   const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined): Promise<void> => {
     await addReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions });
@@ -129,12 +135,21 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       }
 
       let target: TicketRow;
+      let triage: Triage | undefined;
       if (plan.action === 'open') {
+        // Admin rules (config/rules.yaml): category, priority, tags, team, SLA, and what to do on arrival.
+        triage = evaluateRules(rules, { ...mail, text: body });
+        decisions.push(...triageDecisions(triage));
         target = await insertTicket(tx, config.ticketPrefix, {
           subject: cleanSubject(mail.subject, config.ticketPrefix) || '(no subject)',
           requesterEmail: from.address,
           requesterName: from.name,
           followsUp: closedLongAgo ? ticket!.ref : undefined,
+          priority: triage.priority,
+          category: triage.category ?? null,
+          tags: triage.tags,
+          team: triage.team ?? null,
+          slaPolicy: triage.sla && deps.sla.policies[triage.sla] ? triage.sla : null,
         });
         await addParticipant(tx, target.id, { email: from.address, name: from.name, role: 'requester' });
         for (const cc of mail.cc) if (cc.address !== config.helpdeskAddress) await addParticipant(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' });
@@ -144,7 +159,6 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         target = ticket!;
       }
 
-      const body = replyBody(mail);
       const inserted = await insertMessageOnce(tx, {
         ticketId: target.id,
         mailbox,
@@ -177,7 +191,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         else if (screened.kind === 'human') notifications += await onCustomerReply(tx, workflow, target, from, body);
         else await touchTicket(tx, target.id);
         if (role === 'customer') decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
-      } else if (plan.acknowledge) {
+      } else if (triage) {
+        const applied = await applyTriage(tx, workflow, target, triage, rules, body, decisions);
+        target = applied.ticket;
+        notifications += applied.notifications;
+      }
+      if (plan.action === 'open' && plan.acknowledge && !triage?.spam && !triage?.skipAcknowledgment) {
         const ackId = await enqueueNotification(tx, deps.renderer, sender, {
           kind: 'received',
           to: [mail.replyTo?.address ?? from.address],
@@ -194,6 +213,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         } else {
           decisions.push({ stage: 'notify', verdict: 'suppressed', reason: `no acknowledgment to ${mail.replyTo?.address ?? from.address}: see the ticket's notification_suppressed event` });
         }
+      }
+      if (plan.action === 'open' && !triage?.spam) {
         const announced = await announceNewTicket(tx, workflow, target, body);
         notifications += announced;
         if (announced > 0) decisions.push({ stage: 'notify', verdict: 'new_ticket', reason: `announced to ${announced} triager(s)` });

@@ -38,6 +38,8 @@ export interface NewTicket {
   category?: string | null;
   tags?: string[];
   followsUp?: string;
+  team?: string | null;
+  slaPolicy?: string | null;
 }
 
 /** Inserts a ticket whose reference is PREFIX-id (the id drawn first, so the ref is known in the same statement). */
@@ -55,6 +57,8 @@ export async function insertTicket(q: Queryable, prefix: string, t: NewTicket): 
       category: t.category ?? null,
       tags: JSON.stringify(t.tags ?? []),
       follows_up: t.followsUp ?? null,
+      team: t.team ?? null,
+      sla_policy: t.slaPolicy ?? null,
     })
     .returning('*');
   return row as TicketRow;

@@ -54,7 +54,7 @@ describe('the deskmail CLI (embedded database, local mode)', () => {
 
   it('migrates, then says the database is up to date', async () => {
     const r = await runCli(['migrate'], { env });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const again = await runCli(['migrate'], { env });
     expect(again.stdout.trim()).toBe('database is up to date');
   });
@@ -118,7 +118,7 @@ describe('the deskmail CLI (embedded database, local mode)', () => {
     const list = JSON.parse((await runCli(['quarantine', 'list', '--json'], { env })).stdout) as { id: number; reason: string; source: string }[];
     expect(list).toHaveLength(1);
     expect(list[0]!.source).toBe(`file:${garbage}`);
-    expect(list[0]!.reason).toMatch(/From/);
+    expect(list[0]!.reason).toMatch(/no header fields found|From/);
     const show = await runCli(['quarantine', 'show', String(list[0]!.id)], { env });
     expect(show.code).toBe(0);
     expect(show.stdout).toContain(list[0]!.reason);

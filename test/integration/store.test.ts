@@ -372,7 +372,7 @@ describe.each(targets)('store on $name', (target) => {
         ['out', outbox[0]!.message_id],
       ]);
       expect(Buffer.from(messages[0]!.raw!).equals(request)).toBe(true);
-      expect(messages[0]!.decisions.map((d) => d.stage)).toEqual(['parse', 'screen', 'thread', 'plan', 'notify']);
+      expect(messages[0]!.decisions.map((d) => d.stage)).toEqual(['parse', 'screen', 'thread', 'plan', 'triage', 'notify']);
       expect(await db('receipts').first()).toMatchObject({ outcome: 'stored', message_id: 'req-1@example.test', ticket_id: ticket.id });
     });
 

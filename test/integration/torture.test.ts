@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { senderIdentity, slaSettings, templateDirs } from '../../src/context.js';
+import { testDeps } from '../support/deps.js';
 import { receiveSafely } from '../../src/ingress/receive-safely.js';
-import { silentLogger } from '../../src/log.js';
 import { AttachmentStore } from '../../src/mail/attachments.js';
-import { TemplateRenderer } from '../../src/outbox/render.js';
 import type { ReceiveDeps, ReceiveResult } from '../../src/receive.js';
 import { closeDb, migrate, openDb } from '../../src/store/db.js';
 import { HELPDESK, selfCheck, tortureMails, type TortureMail } from '../support/torture-mails.js';
@@ -144,7 +142,7 @@ describe('any mail the world sends (receiveSafely on embedded PGlite)', () => {
     const db = openDb({ databaseUrl: undefined, embeddedDir: undefined });
     await migrate(db);
     const config = loadConfig({ HELPDESK_ADDRESS: HELPDESK, DESKMAIL_DATA_DIR: dataDir });
-    deps = { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret: 'torture-secret', sla: slaSettings(config), log: silentLogger() };
+    deps = testDeps(db, config, 'torture-secret');
 
     const t0 = performance.now();
     for (const mail of MAILS) observations.set(mail.name, await observe(mail));
