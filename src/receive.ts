@@ -16,6 +16,8 @@ import { AttachmentStore } from './mail/attachments.js';
 import type { SlaSettings } from './ticket/sla.js';
 import { evaluateRules, triageDecisions, type RuleSet, type Triage } from './ticket/rules.js';
 import { applyTriage } from './workflow/triage.js';
+import { bounceDetails } from './mail/screen/bounce-details.js';
+import { onDeliveryFailure } from './workflow/delivery-failure.js';
 import { rescheduleTimers } from './workflow/timers.js';
 import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
@@ -73,13 +75,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   // Over the size limit: the text is kept, the attachments are not, and the sender is told.
   const oversized = raw.length > config.maxMessageBytes;
   const files = new AttachmentStore(config.attachmentsDir);
-  let mail: InboundMail;
-  try {
-    mail = await parseMail(raw, { attachments: oversized ? undefined : files });
-    if (!mail.from) throw new UnparseableMailError('no usable From address');
-  } catch (err) {
-    if (!(err instanceof UnparseableMailError)) throw err;
-    const reason = err.message;
+  const quarantine = async (reason: string): Promise<ReceiveResult> => {
     await db.transaction(async (tx) => {
       await addQuarantine(tx, { mailbox, source: origin.source, reason, raw });
       await addReceipt(tx, { mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'parse', verdict: 'quarantined', reason }] });
@@ -87,18 +83,38 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
     });
     deps.log.warn({ source: origin.source, reason }, 'mail quarantined');
     return { outcome: 'quarantined', reason, ticketRef: undefined, messageId: undefined, notifications: 0 };
+  };
+  let mail: InboundMail;
+  try {
+    mail = await parseMail(raw, { attachments: oversized ? undefined : files });
+  } catch (err) {
+    if (!(err instanceof UnparseableMailError)) throw err;
+    return quarantine(err.message);
   }
 
-  const from = mail.from;
   const decisions: Decision[] = [{ stage: 'parse', verdict: 'ok', reason: mail.hasOwnMessageId ? `Message-ID <${mail.messageId}>` : `no Message-ID; using <${mail.messageId}>` }];
   const screened = screenMail(mail, { helpdeskAddress: config.helpdeskAddress, loopToken: sender.loopToken });
   decisions.push(screened.decision);
+  // A person's mail needs a sender; a bounce often has none ("MAILER-DAEMON <>") and is still handled.
+  if (!mail.from && screened.kind === 'human') return quarantine('no usable From address');
+  const from = mail.from ?? { address: 'mailer-daemon@unknown.invalid', name: undefined };
+  const bounce = screened.kind === 'bounce' || screened.kind === 'feedback-report' ? bounceDetails(mail, raw) : undefined;
+  if (bounce) {
+    decisions.push({
+      stage: 'bounce',
+      verdict: bounce.recipients.length ? bounce.recipients.map((r) => `${r.address}${r.status ? ` ${r.status}` : ''}`).join(', ') : 'no recipient found',
+      reason: bounce.originalMessageId ? `about our message <${bounce.originalMessageId}> (${bounce.originalMessageIdSource})` : 'the original message is not named',
+    });
+  }
   if (oversized) {
     decisions.push({ stage: 'size', verdict: 'too large', reason: `${raw.length} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept (the raw source is)` });
   }
   // Large sources go to the file store; the row keeps their hash. Written before the commit, like attachments.
   const rawFile = raw.length > RAW_IN_ROW_LIMIT ? await files.save(Readable.from([raw])) : undefined;
   const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
+  if (bounce?.originalMessageId) keys.messageIds.unshift(bounce.originalMessageId);
+  const bouncedTicket = bounce?.originalHeaders?.['x-deskmail-ticket'];
+  if (bouncedTicket && !keys.subjectRef) keys.subjectRef = bouncedTicket.trim().toUpperCase();
   const body = replyBody(mail);
   const rules = deps.rules();
 
@@ -163,7 +179,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         ticketId: target.id,
         mailbox,
         messageId: mail.messageId,
-        direction: role === 'agent' ? 'note' : 'in',
+        // Agents' mail and automated mail (bounces, auto-replies) are records, not the customer's words.
+        direction: role === 'agent' || screened.kind !== 'human' ? 'note' : 'in',
         suspicious: role === 'forged',
         fromAddress: from.address,
         fromName: from.name,
@@ -189,6 +206,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
         else if (role === 'forged') notifications += await onForgedAgentMail(tx, workflow, target, agent!, { subject: mail.subject, from: from.address }, authReason);
         else if (screened.kind === 'human') notifications += await onCustomerReply(tx, workflow, target, from, body);
+        else if (bounce) notifications += await onDeliveryFailure(tx, target, screened.kind, bounce, decisions);
         else await touchTicket(tx, target.id);
         if (role === 'customer') decisions.push({ stage: 'notify', verdict: 'none', reason: 'replies are not acknowledged' });
       } else if (triage) {

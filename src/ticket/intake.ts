@@ -22,7 +22,7 @@ export function planIntake(kind: MailKind, match: ThreadMatch, opts: { closedLon
     if (kind === 'human') return { action: 'append', acknowledge: false, reason: `reply to ${match.ref} (by ${match.key})` };
     return { action: 'append', acknowledge: false, reason: `${kind} about ${match.ref} recorded without a reply` };
   }
-  if (kind === 'bounce') return { action: 'drop', reason: 'bounce for no known ticket' };
-  if (kind === 'auto-reply') return { action: 'drop', reason: 'automatic reply for no known ticket' };
+  // Automated mail never opens a ticket (nor gets an acknowledgment): that is how loops start.
+  if (kind !== 'human') return { action: 'drop', reason: `${kind === 'auto-reply' ? 'automatic reply' : kind} for no known ticket` };
   return { action: 'open', acknowledge: true, reason: 'new request' };
 }

@@ -123,4 +123,31 @@ describe('ticket workflow (embedded PGlite)', () => {
     const kinds = (await listOutbox(deps.db)).filter((o) => o.to_addresses.includes('gus@example.test')).map((o) => o.kind);
     expect(kinds).toEqual(expect.arrayContaining(['received', 'too_large']));
   });
+
+  it('a bounce of our acknowledgment is recorded on its ticket, and the address is suppressed', async () => {
+    const ref = (await mail('ghost@example.test', 'Where is my order', 'Order 77?'))!;
+    const ack = (await listOutbox(deps.db)).find((o) => o.to_addresses.includes('ghost@example.test') && o.kind === 'received')!;
+    const dsn = rawMessage(
+      ['From: MAILER-DAEMON@mx.example.test', `To: ${support}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <dsn-1@mx.example.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="r"'],
+      ['--r', 'Content-Type: text/plain', '', 'I could not deliver your message.', '', '--r', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example.test', '', 'Final-Recipient: rfc822; ghost@example.test', 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 user unknown', '', '--r', 'Content-Type: text/rfc822-headers', '', `Message-ID: <${ack.message_id}>`, `Subject: [${ref}] Where is my order`, '', '--r--', ''].join('\n'),
+    );
+    const r = await receiveMail(deps, dsn, { source: 'test' });
+    expect(r.outcome).toBe('stored');
+    expect(r.ticketRef).toBe(ref);
+    const t = await ticketView(deps.db, ref);
+    expect(t.status).toBe('new');
+    expect(t.events.find((e) => e.type === 'delivery_failed')!.data).toMatchObject({ recipients: [expect.objectContaining({ address: 'ghost@example.test', status: '5.1.1' })] });
+    expect(await deps.db('suppressed_recipients').where({ email: 'ghost@example.test' }).first()).toBeDefined();
+    // No more automatic mail to the address: the next notice is suppressed with the reason.
+    await mail(agent, `Re: [${ref}] Where is my order`, '#start');
+    expect((await ticketView(deps.db, ref)).events.some((e) => e.type === 'notification_suppressed' && String(e.data['reason']).includes('suppressed'))).toBe(true);
+  });
+
+  it('a bounce for no known ticket is dropped with the reason, and sends nothing', async () => {
+    const before = (await listOutbox(deps.db)).length;
+    const r = await receiveMail(deps, rawMessage(['From: MAILER-DAEMON@mx.example.test', `To: ${support}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <dsn-2@mx.example.test>', 'X-Failed-Recipients: nobody@example.test'], 'Delivery failed.'), { source: 'test' });
+    expect(r.outcome).toBe('dropped');
+    expect(r.reason).toMatch(/bounce/);
+    expect((await listOutbox(deps.db)).length).toBe(before);
+  });
 });
