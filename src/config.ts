@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DeskmailError } from './errors.js';
 import { redactSecrets } from './log.js';
+import { loadTrackers, type TrackerSet } from './tracker/config.js';
 
 /** The only module that reads process.env: everything else receives a typed Config. */
 
@@ -47,8 +48,12 @@ export interface Config {
   maxOpenPerAgent: number;
   /** A customer reply to a ticket closed longer ago than this opens a new ticket linked to the old one. */
   reopenWindowDays: number;
+  /** How long after the survey a customer may rate (or change the rating of) a closed ticket. */
+  csatWindowDays: number;
   /** How long a customer has to say a resolved ticket is not fixed (told in the resolved mail). */
   verifyWindowHours: number;
+  /** VERIFY_WINDOW_HOURS was set: it overrides the SLA file's auto_close_after (else the file's value is used). */
+  verifyWindowFromEnv: boolean;
   /** Where new tickets are announced for triage; the agents with role lead when unset. */
   triageAddress: string | undefined;
   /** Signs agents' reply addresses; generated and kept in the database when unset. */
@@ -59,8 +64,21 @@ export interface Config {
   attachmentsDir: string;
   /** The admin's triage rules (YAML); the shipped config/rules.yaml when unset. */
   rulesFile: string;
+  /** SLA targets, business hours, timers and auto-assignment (YAML); the shipped config/sla.yaml when unset. */
+  slaFile: string;
+  /** The development trackers file (DESKMAIL_TRACKERS); unset = no tracker, #bug is refused. */
+  trackersFile: string | undefined;
+  trackers: TrackerSet | undefined;
   /** Fault injection for the crash tests (DESKMAIL_FAULT=exit-after-commit); never set in production. */
   faults: { exitAfterCommit: boolean };
+  /** GET /healthz and /metrics; off when HEALTH_PORT is unset. */
+  health: { port: number; host: string } | undefined;
+  /** Fetching that has failed this long is a stall: /healthz says 503 and the admins get a mail. */
+  fetchStallMinutes: number;
+  /** Who gets operational alerts (fetch stalled); the agents with role admin when unset. */
+  adminAddress: string | undefined;
+  /** How long a sender holds a claimed outbox row; a sender that died frees its rows after this. */
+  outboxLeaseSeconds: number;
 }
 
 /** The package root, found from this file whether it runs from src/ (tsx, vitest) or dist/src/. */
@@ -92,12 +110,20 @@ const envSchema = z.object({
   DESKMAIL_FAULT: z.string().optional(),
   MAX_OPEN_PER_AGENT: z.string().default('3'),
   REOPEN_WINDOW_DAYS: z.string().default('14'),
+  CSAT_WINDOW_DAYS: z.string().default('14'),
   VERIFY_WINDOW_HOURS: z.string().default('48'),
   TRIAGE_ADDRESS: z.string().optional(),
   DESKMAIL_SECRET: z.string().optional(),
   MAX_MESSAGE_MB: z.string().default('35'),
   DESKMAIL_ATTACHMENTS_DIR: z.string().optional(),
   DESKMAIL_RULES: z.string().optional(),
+  DESKMAIL_SLA: z.string().optional(),
+  DESKMAIL_TRACKERS: z.string().optional(),
+  HEALTH_PORT: z.string().optional(),
+  HEALTH_HOST: z.string().default('127.0.0.1'),
+  FETCH_STALL_MINUTES: z.string().default('15'),
+  ADMIN_ADDRESS: z.string().optional(),
+  OUTBOX_LEASE_SECONDS: z.string().default('120'),
 });
 
 type Env = Record<string, string | undefined>;
@@ -195,6 +221,22 @@ export function loadConfig(env: Env = process.env): Config {
     if (!parsedTriage.success) throw new DeskmailError('CONFIG', `TRIAGE_ADDRESS is not an email address: ${e.TRIAGE_ADDRESS}`);
     triageAddress = parsedTriage.data;
   }
+  let adminAddress: string | undefined;
+  if (nonEmpty(e.ADMIN_ADDRESS)) {
+    const parsedAdmin = emailAddress.safeParse(e.ADMIN_ADDRESS);
+    if (!parsedAdmin.success) throw new DeskmailError('CONFIG', `ADMIN_ADDRESS is not an email address: ${e.ADMIN_ADDRESS}`);
+    adminAddress = parsedAdmin.data;
+  }
+  let health: Config['health'];
+  if (nonEmpty(e.HEALTH_PORT)) {
+    const port = Number(e.HEALTH_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DeskmailError('CONFIG', `HEALTH_PORT must be a port number (0 picks a free one), got: ${e.HEALTH_PORT}`);
+    health = { port, host: e.HEALTH_HOST };
+  }
+
+  const trackersFile = nonEmpty(e.DESKMAIL_TRACKERS) ? resolve(e.DESKMAIL_TRACKERS!) : undefined;
+  const trackers = trackersFile ? loadTrackers(trackersFile) : undefined;
+  if (trackers && !trackers.ok) throw new DeskmailError('CONFIG', trackers.error);
 
   return {
     dataDir: resolve(e.DESKMAIL_DATA_DIR),
@@ -212,13 +254,22 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxOpenPerAgent: positive('MAX_OPEN_PER_AGENT', e.MAX_OPEN_PER_AGENT, true),
     reopenWindowDays: positive('REOPEN_WINDOW_DAYS', e.REOPEN_WINDOW_DAYS, false),
+    csatWindowDays: positive('CSAT_WINDOW_DAYS', e.CSAT_WINDOW_DAYS, false),
     verifyWindowHours: positive('VERIFY_WINDOW_HOURS', e.VERIFY_WINDOW_HOURS, false),
+    verifyWindowFromEnv: nonEmpty(env.VERIFY_WINDOW_HOURS) !== undefined,
     triageAddress,
     secret: nonEmpty(e.DESKMAIL_SECRET),
     maxMessageBytes: Math.round(positive('MAX_MESSAGE_MB', e.MAX_MESSAGE_MB, false) * 1024 * 1024),
     rulesFile: e.DESKMAIL_RULES ? resolve(e.DESKMAIL_RULES) : join(packageRoot(), 'config', 'rules.yaml'),
+    slaFile: e.DESKMAIL_SLA ? resolve(e.DESKMAIL_SLA) : join(packageRoot(), 'config', 'sla.yaml'),
     attachmentsDir: e.DESKMAIL_ATTACHMENTS_DIR ? resolve(e.DESKMAIL_ATTACHMENTS_DIR) : join(resolve(e.DESKMAIL_DATA_DIR), 'attachments'),
     faults: { exitAfterCommit: e.DESKMAIL_FAULT === 'exit-after-commit' },
+    trackersFile,
+    trackers: trackers?.ok ? trackers.trackers : undefined,
+    health,
+    fetchStallMinutes: positive('FETCH_STALL_MINUTES', e.FETCH_STALL_MINUTES, false),
+    adminAddress,
+    outboxLeaseSeconds: positive('OUTBOX_LEASE_SECONDS', e.OUTBOX_LEASE_SECONDS, true),
   };
 }
 

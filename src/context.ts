@@ -8,7 +8,8 @@ import { signingSecret } from './store/settings.js';
 import { loadRules } from './rules-file.js';
 import type { RuleSet } from './ticket/rules.js';
 import { DeskmailError } from './errors.js';
-import { DEFAULT_SLA, type SlaSettings } from './ticket/sla.js';
+import type { SlaSettings } from './ticket/sla.js';
+import { slaSettingsFromFile } from './sla-file.js';
 
 /** What a running command needs, built once from the Config at the edge. */
 export interface AppContext {
@@ -78,7 +79,7 @@ export function describeRun(ctx: AppContext): string {
   ].join('\n');
 }
 
-/** SLA settings: the shipped defaults, with the auto-close window from VERIFY_WINDOW_HOURS. */
+/** SLA settings from the SLA file (DESKMAIL_SLA or config/sla.yaml); VERIFY_WINDOW_HOURS, when set, overrides its auto-close window. */
 export function slaSettings(config: Config): SlaSettings {
-  return { ...DEFAULT_SLA, autoCloseResolvedMinutes: Math.round(config.verifyWindowHours * 60) };
+  return slaSettingsFromFile(config);
 }

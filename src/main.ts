@@ -75,6 +75,15 @@ program
   });
 
 program
+  .command('doctor')
+  .description('check database, IMAP, SMTP, helpdesk address, templates and rules; one ok/FAIL line each; exit 1 if any fails')
+  .action(async () => {
+    const result = await (await import('./cli/doctor.js')).doctor();
+    process.stdout.write(result.lines.join('\n') + '\n');
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(() =>
@@ -106,6 +115,19 @@ agents
   .description('remove an agent (their history stays)')
   .argument('<email>', 'the agent\'s address')
   .action((email: string) => withContext(async (ctx) => (await import('./cli/agents.js')).agentsRemove(ctx, email)));
+
+agents
+  .command('away')
+  .description('mark an agent away: no auto-assignment; their open tickets not waiting on someone go back to the queue')
+  .argument('<email>', 'the agent\'s address')
+  .requiredOption('--until <date>', 'back on: YYYY-MM-DD (away through the day before) or an ISO date-time')
+  .option('--note <text>', 'shown in agents list and told to triage with the handed-back tickets')
+  .action((email: string, opts: { until: string; note?: string }) => withContext(async (ctx) => (await import('./cli/agents-away.js')).agentsAway(ctx, email, opts)));
+agents
+  .command('back')
+  .description('mark an agent available again')
+  .argument('<email>', 'the agent\'s address')
+  .action((email: string) => withContext(async (ctx) => (await import('./cli/agents-away.js')).agentsBack(ctx, email)));
 
 const tickets = program.command('tickets').description('look at tickets');
 tickets
@@ -143,6 +165,53 @@ rules
   .argument('<mail>', 'a raw message file (.eml)')
   .option('--rules <file>', 'rules file to use instead of the configured one')
   .action((mail: string, opts: { rules?: string }) => withoutContext(async (config) => (await import('./cli/rules.js')).rulesTest(mail, opts.rules ?? config.rulesFile)));
+
+const sla = program.command('sla').description('SLA targets, business hours, timers and auto-assignment (config/sla.yaml or DESKMAIL_SLA)');
+sla
+  .command('check')
+  .description('validate the SLA file (one line naming file and line for a problem) and print the effective targets')
+  .argument('[file]', 'SLA file (default: DESKMAIL_SLA or the shipped config/sla.yaml)')
+  .action((file: string | undefined) => withoutContext(async (config) => (await import('./cli/sla.js')).slaCheck(config, file ?? config.slaFile)));
+
+program
+  .command('report')
+  .description('the KPIs (seed 003 targets beside them): response and resolution times, FCR, reopened, CSAT, escalations, SLA, backlog, agents')
+  .option('--since <date>', 'start of the period, e.g. 2026-11-01 (default: 30 days ago; 7 with --mail)')
+  .option('--json', 'machine-readable output')
+  .option('--html <file>', 'write a self-contained page with charts')
+  .option('--mail', 'queue the weekly digest to the leads (run it weekly from cron)')
+  .action((opts: { since?: string; json?: boolean; html?: string; mail?: boolean }) => withContext(async (ctx) => (await import('./cli/report.js')).reportCommand(ctx, opts)));
+
+const templates = program.command('templates').description('the notification templates admins edit (templates/, overridden by DESKMAIL_TEMPLATES_DIR)');
+templates
+  .command('check')
+  .description('check every template (override directory over shipped); exit 1 naming file:line of each problem')
+  .action(() =>
+    withoutContext(async (config) => {
+      const result = (await import('./cli/templates.js')).templatesCheck(config);
+      if (!result.ok) process.exitCode = 1;
+      return result.lines.join('\n');
+    }),
+  );
+templates
+  .command('vars')
+  .description('the variables a notification\'s templates may use (without NAME: the notifications)')
+  .argument('[name]', 'notification, e.g. resolved')
+  .action((name: string | undefined) => withoutContext(async () => (await import('./cli/templates.js')).templatesVars(name)));
+templates
+  .command('preview')
+  .description('render a notification with a real ticket (--ticket) or a sample one, to the terminal or an .eml file')
+  .argument('<name>', 'notification, e.g. resolved')
+  .option('--ticket <ref>', 'use this ticket from the database, e.g. HD-42')
+  .option('--eml <file>', 'write the complete message, as the sender would send it, to this file')
+  .option('--locale <locale>', 'language variant, e.g. de (default: the ticket\'s language)')
+  .option('--html', 'print the HTML part too')
+  .action(async (name: string, opts: { ticket?: string; eml?: string; locale?: string; html?: boolean }) => {
+    const preview = async (config: ReturnType<typeof loadConfig>, ctx: AppContext | undefined): Promise<string> =>
+      (await import('./cli/templates.js')).templatesPreview(config, ctx, name, opts, (line) => process.stderr.write(`deskmail: ${line}\n`));
+    if (opts.ticket) await withContext((ctx) => preview(ctx.config, ctx));
+    else await withoutContext((config) => preview(config, undefined));
+  });
 
 const quarantine = program.command('quarantine').description('mail that could not be processed, kept with the reason');
 quarantine

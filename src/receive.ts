@@ -6,6 +6,7 @@ import { parseMail, UnparseableMailError, type InboundMail } from './mail/parse.
 import { replyBody } from './mail/quotes.js';
 import { screenMail } from './mail/screen/index.js';
 import { cleanSubject, threadKeys } from './mail/thread.js';
+import { requesterLanguage } from './mail/language.js';
 import { enqueueNotification, type Sender } from './outbox/enqueue.js';
 import type { TemplateRenderer } from './outbox/render.js';
 import type { Db, Tx } from './store/db.js';
@@ -28,6 +29,8 @@ import { findAgentByEmail } from './store/agents.js';
 import { isSenderBlocked } from './store/settings.js';
 import { onAgentMail, onForgedAgentMail } from './workflow/agent-mail.js';
 import { announceNewTicket, onCustomerReply } from './workflow/customer-reply.js';
+import { onTrackerMail, threadByTrackerKey, trackerMail, trackerPlan } from './workflow/tracker-mail.js';
+import { csatClaim, onCsatMail } from './workflow/csat.js';
 
 /** Where a raw mail came from; an IMAP origin moves its mailbox checkpoint in the same transaction. */
 export interface Origin {
@@ -127,12 +130,16 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
     return await db.transaction(async (tx) => {
       if (await messageExists(tx, mailbox, mail.messageId)) throw new Redelivery();
 
-      const { ticket, match } = await findThread(tx, mailbox, keys);
+      // The development tracker's mail threads by its item key too, and is never customer mail.
+      const tracker = trackerMail(config, from.address, screened.kind);
+      const { ticket, match } = await threadByTrackerKey(tx, tracker, { subject: mail.subject, text: body }, config.ticketPrefix, await findThread(tx, mailbox, keys));
       decisions.push(match ? { stage: 'thread', verdict: ticket!.ref, reason: `${match.key}: ${match.detail}` } : { stage: 'thread', verdict: 'none', reason: 'no ticket reference, plus address or known Message-ID' });
       const agent = screened.kind === 'human' ? await findAgentByEmail(tx, from.address) : undefined;
+      // A rating of a closed ticket (signed link, or a reply to its survey) stays on it: never reopens it, never opens a new one.
+      const csat = screened.kind === 'human' && !agent ? await csatClaim(tx, { config, secret: deps.secret }, mail, ticket, body) : undefined;
       const closedLongAgo =
-        !agent && ticket?.status === 'closed' && ticket.closed_at !== null && Date.now() - new Date(ticket.closed_at).getTime() > config.reopenWindowDays * 86_400_000;
-      const plan = planIntake(screened.kind, match, { closedLongAgo, blockedSender: await isSenderBlocked(tx, from.address) });
+        !agent && !csat && ticket?.status === 'closed' && ticket.closed_at !== null && Date.now() - new Date(ticket.closed_at).getTime() > config.reopenWindowDays * 86_400_000;
+      const plan = tracker ? trackerPlan(tracker, match) : planIntake(screened.kind, match, { closedLongAgo, blockedSender: await isSenderBlocked(tx, from.address) });
       decisions.push({ stage: 'plan', verdict: plan.action, reason: plan.reason });
 
       // Only a registered agent whose mail is authenticated may command (RT: authenticate first).
@@ -166,6 +173,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
           tags: triage.tags,
           team: triage.team ?? null,
           slaPolicy: triage.sla && deps.sla.policies[triage.sla] ? triage.sla : null,
+          language: requesterLanguage(mail.headers, body) ?? null,
         });
         await addParticipant(tx, target.id, { email: from.address, name: from.name, role: 'requester' });
         for (const cc of mail.cc) if (cc.address !== config.helpdeskAddress) await addParticipant(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' });
@@ -180,8 +188,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         mailbox,
         messageId: mail.messageId,
         // Agents' mail and automated mail (bounces, auto-replies) are records, not the customer's words.
-        direction: role === 'agent' || screened.kind !== 'human' ? 'note' : 'in',
-        suspicious: role === 'forged',
+        direction: role === 'agent' || screened.kind !== 'human' || tracker ? 'note' : 'in',
+        suspicious: role === 'forged' || csat?.valid === false,
         fromAddress: from.address,
         fromName: from.name,
         to: mail.to.map((m) => m.address),
@@ -203,8 +211,10 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret, sla: deps.sla };
       if (plan.action === 'append') {
         await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId, ...(role !== 'customer' ? { role } : {}) });
-        if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
+        if (tracker) notifications += await onTrackerMail(tx, workflow, target, tracker, { subject: mail.subject, body }, decisions);
+        else if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
         else if (role === 'forged') notifications += await onForgedAgentMail(tx, workflow, target, agent!, { subject: mail.subject, from: from.address }, authReason);
+        else if (csat) notifications += await onCsatMail(tx, workflow, target, from.address, csat, mail.messageId, decisions);
         else if (screened.kind === 'human') notifications += await onCustomerReply(tx, workflow, target, from, body);
         else if (bounce) notifications += await onDeliveryFailure(tx, target, screened.kind, bounce, decisions);
         else await touchTicket(tx, target.id);

@@ -326,8 +326,8 @@ const ruleFile = z
 // ---------------------------------------------------------------------------------------------
 // Positions
 
-/** Where a path points in the YAML text: the key of a map entry, the item of a list. */
-function locate(doc: Document, path: readonly (string | number)[]): { offset: number; found: boolean } {
+/** Where a path points in the YAML text: the key of a map entry, the item of a list (also used by the trackers file). */
+export function locate(doc: Document, path: readonly (string | number)[]): { offset: number; found: boolean } {
   let node: unknown = doc.contents;
   let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
   for (const seg of path) {
@@ -347,7 +347,7 @@ function locate(doc: Document, path: readonly (string | number)[]): { offset: nu
   return { offset, found: true };
 }
 
-function formatPath(path: readonly (string | number)[]): string {
+export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
   return out || 'top level';

@@ -18,10 +18,16 @@ export async function agentsAdd(ctx: AppContext, email: string, opts: { name?: s
 
 export async function agentsList(ctx: AppContext, opts: { json?: boolean }): Promise<string> {
   const agents = await listAgents(ctx.db);
-  const list = agents.map((a) => ({ email: a.email, name: a.name, role: a.role, skills: a.skills, createdAt: new Date(a.created_at).toISOString() }));
+  const now = Date.now();
+  // An away mark that has passed is no longer shown: the agent is available again.
+  const away = (a: (typeof agents)[number]): { until: string; note: string | null } | null =>
+    a.away_until && new Date(a.away_until).getTime() > now ? { until: new Date(a.away_until).toISOString(), note: a.away_note } : null;
+  const list = agents.map((a) => ({ email: a.email, name: a.name, role: a.role, skills: a.skills, away: away(a), createdAt: new Date(a.created_at).toISOString() }));
   if (opts.json) return JSON.stringify(list, null, 2);
   if (list.length === 0) return 'no agents';
-  return list.map((a) => `${a.email.padEnd(32)} ${a.role.padEnd(6)} ${a.name}${a.skills.length ? `  [${a.skills.join(', ')}]` : ''}`).join('\n');
+  return list
+    .map((a) => `${a.email.padEnd(32)} ${a.role.padEnd(6)} ${a.name}${a.skills.length ? `  [${a.skills.join(', ')}]` : ''}${a.away ? `  away until ${a.away.until}${a.away.note ? ` (${a.away.note})` : ''}` : ''}`)
+    .join('\n');
 }
 
 export async function agentsRemove(ctx: AppContext, email: string): Promise<string> {

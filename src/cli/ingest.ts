@@ -39,7 +39,7 @@ export async function ingestCommand(ctx: AppContext, files: string[]): Promise<s
   }
   if (queued > 0) {
     const transport = ctx.config.smtp ? smtpTransport(ctx.config.smtp) : folderTransport(localPaths(ctx.config).outbox);
-    const sender = new OutboxSender(ctx.db, transport, ctx.log, { fromName: ctx.config.helpdeskName });
+    const sender = new OutboxSender(ctx.db, transport, ctx.log, { fromName: ctx.config.helpdeskName, trackers: ctx.config.trackers });
     try {
       await sender.drainOnce();
     } finally {

@@ -3,6 +3,7 @@ import { DeskmailError } from '../errors.js';
 import type { Decision } from '../mail/decision.js';
 import type { Db } from '../store/db.js';
 import { listEvents } from '../store/events.js';
+import { listBugs } from '../store/bugs.js';
 import { listAttachments, listMessages } from '../store/messages.js';
 import { findTicketByRef, listParticipants, listTickets, type TicketRow } from '../store/tickets.js';
 
@@ -34,6 +35,8 @@ export interface TicketView {
     decisions: Decision[];
   }[];
   events: { type: string; actor: string; at: string; data: Record<string, unknown> }[];
+  /** Bugs filed in or linked to the development tracker (key null until the tracker names it). */
+  bugs: { key: string | null; tracker: string; status: string; summary: string }[];
 }
 
 async function assigneeEmail(db: Db, t: TicketRow): Promise<string | null> {
@@ -76,6 +79,7 @@ export async function ticketView(db: Db, ref: string): Promise<TicketView> {
       decisions: m.decisions,
     })),
     events: events.map((e) => ({ type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data })),
+    bugs: (await listBugs(db, t.id)).map((b) => ({ key: b.key, tracker: b.tracker, status: b.status, summary: b.summary })),
   };
 }
 
@@ -117,6 +121,10 @@ export async function ticketsShow(ctx: AppContext, ref: string, opts: { json?: b
     for (const l of m.body.split('\n').slice(0, 20)) lines.push(`    | ${l}`);
     for (const a of m.attachments) lines.push(`    📎 ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes, sha256 ${a.sha256.slice(0, 12)}…)`);
     for (const d of m.decisions) lines.push(`    · ${d.stage}: ${d.verdict} — ${d.reason}`);
+  }
+  if (v.bugs.length > 0) {
+    lines.push('', 'Bugs:');
+    for (const b of v.bugs) lines.push(`  ${(b.key ?? '(key not yet known)').padEnd(18)} ${b.tracker.padEnd(12)} ${b.status.padEnd(7)} ${b.summary}`);
   }
   lines.push('', 'History:');
   for (const e of v.events) lines.push(`  [${e.at}] ${e.type} by ${e.actor}${Object.keys(e.data).length ? ` ${JSON.stringify(e.data)}` : ''}`);

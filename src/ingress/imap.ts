@@ -3,7 +3,13 @@ import type { ImapSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { getCheckpoint, type Checkpoint } from '../store/ingest-log.js';
+import { isAuthError, type FetchStatus } from './fetch-status.js';
 import type { ReceiveFn } from './folder.js';
+
+/** One key per account and folder: the checkpoint's, and the leadership's. */
+export function imapCheckpointKey(settings: ImapSettings): string {
+  return `imap:${settings.user}@${settings.host}:${settings.port}/${settings.mailbox}`;
+}
 
 /**
  * The shared mailbox over IMAP. Exactly-once by design: each message is stored in one transaction
@@ -30,11 +36,13 @@ export class ImapIngress {
     private readonly log: Logger,
     private readonly pollIntervalMs: number,
     private readonly faults: { exitAfterCommit: boolean } = { exitAfterCommit: false },
+    /** Told of every pass and failure (health, metrics, stall alert). */
+    private readonly status?: FetchStatus,
   ) {}
 
   /** The checkpoint's key: one per account and folder. */
   get checkpointKey(): string {
-    return `imap:${this.settings.user}@${this.settings.host}:${this.settings.port}/${this.settings.mailbox}`;
+    return imapCheckpointKey(this.settings);
   }
 
   start(): void {
@@ -90,6 +98,7 @@ export class ImapIngress {
         while (!this.stopped && client.usable) {
           await this.drain(client);
           this.lastFetchAt = new Date();
+          this.status?.succeeded(this.lastFetchAt);
           if (this.stopped) break;
           // Explicit IDLE (imapflow would only start it after 15 s on its own); the next
           // command breaks it. Servers without IDLE get NOOPs (missingIdleCommand).
@@ -97,7 +106,10 @@ export class ImapIngress {
           await this.sleep(this.pollIntervalMs);
         }
       } catch (err) {
-        if (!this.stopped) this.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs }, 'imap pass failed; reconnecting');
+        if (!this.stopped) {
+          this.status?.failed((err as Error).message, isAuthError(err));
+          this.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs }, 'imap pass failed; reconnecting');
+        }
       } finally {
         this.client = undefined;
         await client.logout().catch(() => client.close());

@@ -40,6 +40,43 @@ export interface TemplateVars {
   sizeLimitMb: number;
   /** sla_alert / update_reminder: what is due or overdue. */
   alert: { kind: string; title: string; dueAt: string } | null;
+  /** csat / csat_thanks / csat_low: the one-click rating links, and the rating given (see src/workflow/csat.ts). */
+  csat: { links: { rating: number; label: string; href: string }[]; rating: number | null; label: string | null; comment: string | null; windowDays: number } | null;
+  /** weekly_digest: the KPI figures beside their targets (see src/report/digest.ts). */
+  digest: DigestVars | null;
+  /** bug_report (to the tracker) / bug_update (to the assignee): the development-tracker item. */
+  bug: BugVars | null;
+  /** fetch_stalled: the mailbox whose fetching stopped (or resumed); see src/workflow/stall-alert.ts. */
+  stall: { recovered: boolean; mailbox: string; since: string; reason: string; at: string } | null;
+}
+
+export interface BugVars {
+  summary: string;
+  key: string | null;
+  tracker: string;
+  /** The agent's steps (the text after the #bug line). */
+  steps: string | null;
+  /** Names of the ticket's attachments, listed in the report. */
+  attachments: string[];
+  /** Where the tracker's answers go: the ticket's plus address. */
+  replyAddress: string;
+  /** bug_update: the tracker says the item is done. */
+  done: boolean;
+  /** bug_update: this ticket is linked to an item filed from another ticket. */
+  knownIssue: boolean;
+  otherTicket: string | null;
+  /** bug_update: the tracker's words (quotes stripped). */
+  update: string | null;
+}
+
+export interface DigestVars {
+  since: string;
+  until: string;
+  /** `met`/`missed` both false when there is no target or no data. */
+  figures: { label: string; value: string; target: string | null; met: boolean; missed: boolean }[];
+  backlog: { status: string; count: number }[];
+  withoutPrevention: string[];
+  kbCandidates: string[];
 }
 
 export type TemplateVarsInput = Pick<TemplateVars, 'helpdesk' | 'ticket' | 'requester'> & Partial<Omit<TemplateVars, 'helpdesk' | 'ticket' | 'requester'>>;
@@ -60,6 +97,10 @@ export function templateVars(input: TemplateVarsInput): TemplateVars {
     verifyWindowHours: 48,
     sizeLimitMb: 35,
     alert: null,
+    csat: null,
+    digest: null,
+    bug: null,
+    stall: null,
     ...input,
   };
 }

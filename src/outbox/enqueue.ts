@@ -7,6 +7,7 @@ import { insertOutbox } from '../store/outbox.js';
 import type { TicketRow } from '../store/tickets.js';
 import type { TemplateContext, TemplateRenderer } from './render.js';
 import { brakeReason, isOwnAddress } from './brakes.js';
+import { NOTIFICATIONS } from './template-vars.js';
 
 export interface Sender {
   helpdeskAddress: string;
@@ -57,7 +58,8 @@ export async function enqueueNotification(tx: Tx, renderer: TemplateRenderer, se
   }
   if (to.length === 0) return undefined;
   n = { ...n, to };
-  const rendered = renderer.render(n.kind, n.context);
+  // Customer mail in the requester's language when a variant exists (resolved.de); agents get the default.
+  const rendered = renderer.render(n.kind, n.context, NOTIFICATIONS[n.kind]?.audience === 'customer' ? n.ticket.language : undefined);
   const messageId = `${n.ticket.ref}.${n.kind}.${randomUUID()}@${domainOf(sender.helpdeskAddress)}`;
   const references = [...n.references];
   if (n.inReplyTo && !references.includes(n.inReplyTo)) references.push(n.inReplyTo);

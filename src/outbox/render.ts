@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
 import juice from 'juice';
 import { DeskmailError } from '../errors.js';
+import { formatProblem, type TemplateProblem } from './template-check.js';
+import { loadTemplateSet, type CompiledNotification, type LoadResult, type Refusal } from './template-set.js';
+import { baseName, NOTIFICATIONS } from './template-vars.js';
 
 /**
  * Notification templates: one folder per notification under templates/ with subject.hbs,
@@ -20,88 +20,73 @@ export interface RenderedMail {
 
 export type TemplateContext = Record<string, unknown>;
 
-interface CompiledNotification {
-  subject: Handlebars.TemplateDelegate;
-  text: Handlebars.TemplateDelegate;
-  html: Handlebars.TemplateDelegate;
-}
-
-function readLayered(dirs: string[], relative: string): { path: string; source: string } | undefined {
-  for (const dir of dirs) {
-    const path = join(dir, relative);
-    if (existsSync(path)) return { path, source: readFileSync(path, 'utf8') };
-  }
-  return undefined;
-}
-
 export class TemplateRenderer {
-  // Two environments: a partial compiled once for text (no escaping) must never serve an HTML part.
-  private readonly textEnv = Handlebars.create();
-  private readonly htmlEnv = Handlebars.create();
-  private readonly notifications = new Map<string, CompiledNotification>();
-  private layout: Handlebars.TemplateDelegate | undefined;
+  private notifications = new Map<string, CompiledNotification>();
+  /** Problems of the last load, blocking or not; refusals name what was kept instead. */
+  problems: TemplateProblem[] = [];
+  refused: Refusal[] = [];
 
-  /** `dirs`: highest precedence first (override directory, then the shipped templates). */
+  /**
+   * `dirs`: highest precedence first (override directory, then the shipped templates). A broken
+   * override of a notification is refused and the shipped version used (see `refused`); only a
+   * notification deskmail sends with no usable version at all is an error here.
+   */
   constructor(private readonly dirs: string[]) {
-    this.load();
+    const loaded = loadTemplateSet(dirs, undefined);
+    const unusable = loaded.refused.find((r) => r.keeping === 'none' && NOTIFICATIONS[baseName(r.folder)]);
+    if (unusable) {
+      const first = unusable.problems[0];
+      throw new DeskmailError('TEMPLATE', first ? formatProblem(first) : `template ${unusable.folder} is not usable`);
+    }
+    this.adopt(loaded);
   }
 
-  private compile(relative: string, asText: boolean): Handlebars.TemplateDelegate {
-    const found = readLayered(this.dirs, relative);
-    if (!found) throw new DeskmailError('TEMPLATE', `template file missing: ${relative} (looked in ${this.dirs.join(', ')})`);
-    return this.compileSource(found, asText);
+  private adopt(loaded: LoadResult): void {
+    this.notifications = loaded.notifications;
+    this.problems = loaded.problems;
+    this.refused = loaded.refused;
   }
 
-  private compileSource(found: { path: string; source: string }, asText: boolean): Handlebars.TemplateDelegate {
-    try {
-      // Parse eagerly: Handlebars compiles lazily, and a syntax error must name its file at load time.
-      Handlebars.parse(found.source);
-      return (asText ? this.textEnv : this.htmlEnv).compile(found.source, { strict: true, noEscape: asText });
-    } catch (err) {
-      throw new DeskmailError('TEMPLATE', `${found.path}: ${(err as Error).message.split('\n').slice(0, 2).join(' ')}`);
-    }
+  /**
+   * Reads the templates again. Each notification whose files compile and name only documented
+   * variables is replaced; one that does not keeps the version in use (per notification).
+   */
+  reload(): Refusal[] {
+    const loaded = loadTemplateSet(this.dirs, this.notifications);
+    this.adopt(loaded);
+    return loaded.refused;
   }
 
-  private load(): void {
-    const partialNames = new Set<string>();
-    for (const dir of [...this.dirs].reverse()) {
-      const partialsDir = join(dir, 'partials');
-      if (existsSync(partialsDir)) for (const f of readdirSync(partialsDir)) if (f.endsWith('.hbs')) partialNames.add(basename(f, '.hbs'));
-    }
-    for (const name of partialNames) {
-      const found = readLayered(this.dirs, join('partials', `${name}.hbs`))!;
-      this.textEnv.registerPartial(name, this.compileSource(found, true));
-      this.htmlEnv.registerPartial(name, this.compileSource(found, false));
-    }
-    if (readLayered(this.dirs, 'layout.html.hbs')) this.layout = this.compile('layout.html.hbs', false);
-    const names = new Set<string>();
-    for (const dir of this.dirs) {
-      if (!existsSync(dir)) continue;
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && entry.name !== 'partials' && existsSync(join(dir, entry.name, 'subject.hbs'))) names.add(entry.name);
-      }
-    }
-    for (const name of names) {
-      this.notifications.set(name, {
-        subject: this.compile(join(name, 'subject.hbs'), true),
-        text: this.compile(join(name, 'text.hbs'), true),
-        html: this.compile(join(name, 'html.hbs'), false),
-      });
-    }
-  }
-
+  /** Notification names (without locale variants). */
   names(): string[] {
-    return [...this.notifications.keys()].sort();
+    return [...new Set([...this.notifications.keys()].map(baseName))].sort();
   }
 
-  render(name: string, context: TemplateContext): RenderedMail {
-    const n = this.notifications.get(name);
+  /** The locales a notification has a variant for (`resolved.de` → de). */
+  locales(name: string): string[] {
+    return [...this.notifications.keys()].filter((k) => baseName(k) === name && k !== name).map((k) => k.slice(name.length + 1)).sort();
+  }
+
+  /** The folder used for a locale: `resolved.de-at`, else `resolved.de`, else `resolved`. */
+  variant(name: string, locale: string | null | undefined): string {
+    const wanted = locale?.toLowerCase().trim();
+    if (wanted) {
+      if (this.notifications.has(`${name}.${wanted}`)) return `${name}.${wanted}`;
+      const language = wanted.split('-')[0];
+      if (language && this.notifications.has(`${name}.${language}`)) return `${name}.${language}`;
+    }
+    return name;
+  }
+
+  /** Renders a notification, in the locale's variant when there is one (falling back to the default). */
+  render(name: string, context: TemplateContext, locale?: string | null): RenderedMail {
+    const n = this.notifications.get(this.variant(name, locale));
     if (!n) throw new DeskmailError('TEMPLATE', `no template named ${name}`);
     try {
       const subject = n.subject(context).replace(/\s+/g, ' ').trim();
       const text = n.text(context).replace(/\n{3,}/g, '\n\n').trim() + '\n';
       const body = n.html(context);
-      const html = this.layout ? this.layout({ ...context, body, subject }) : body;
+      const html = n.layout ? n.layout({ ...context, body, subject }) : body;
       return { subject, text, html: juice(html) };
     } catch (err) {
       throw new DeskmailError('TEMPLATE', `rendering ${name}: ${(err as Error).message.split('\n')[0]}`);

@@ -5,6 +5,8 @@ import PQueue from 'p-queue';
 import type { SmtpSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
+import type { TrackerSet } from '../tracker/config.js';
+import { deliverWebhook, WEBHOOK_KIND, WebhookError } from './webhook.js';
 import { claimDueOutbox, markOutboxFailed, markOutboxRetry, markOutboxSent, type OutboxRow } from '../store/outbox.js';
 
 /** Where outgoing mail goes: a pooled SMTP connection, or .eml files in local mode. */
@@ -29,6 +31,13 @@ function mailOptions(row: OutboxRow, fromName: string): SendMailOptions {
     headers: rest,
     envelope: { from: row.from_address, to: row.to_addresses },
   };
+}
+
+/** The complete message exactly as the sender would build it (`deskmail templates preview --eml`). */
+export async function composeEml(row: OutboxRow, fromName: string): Promise<Buffer> {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const info = (await transporter.sendMail(mailOptions(row, fromName))) as { message: Buffer };
+  return info.message;
 }
 
 export function smtpTransport(smtp: SmtpSettings): MailTransport {
@@ -101,7 +110,7 @@ export class OutboxSender {
     private readonly db: Db,
     private readonly transport: MailTransport,
     private readonly log: Logger,
-    private readonly opts: { fromName: string; intervalMs?: number; batch?: number; leaseSeconds?: number },
+    private readonly opts: { fromName: string; intervalMs?: number; batch?: number; leaseSeconds?: number; onSendFailure?: (kind: 'retry' | 'permanent') => void; trackers?: TrackerSet | undefined },
   ) {}
 
   start(): void {
@@ -148,18 +157,38 @@ export class OutboxSender {
 
   private async sendOne(row: OutboxRow): Promise<void> {
     try {
-      await this.transport.send(row, this.opts.fromName);
-      await markOutboxSent(this.db, row.id);
+      // Webhook rows (bug reports to a tracker) share the outbox's claim, retry and backoff.
+      if (row.kind === WEBHOOK_KIND) await deliverWebhook(this.db, this.opts.trackers, row);
+      else await this.transport.send(row, this.opts.fromName);
+      await this.recordSent(row.id);
       this.log.info({ outbox: row.id, kind: row.kind, to: row.to_addresses, messageId: row.message_id }, 'mail sent');
     } catch (err) {
       const message = (err as Error).message.split('\n')[0] ?? String(err);
-      if (isPermanentSendError(err) || row.attempts >= MAX_SEND_ATTEMPTS) {
+      if ((err instanceof WebhookError ? err.permanent : isPermanentSendError(err)) || row.attempts >= MAX_SEND_ATTEMPTS) {
+        this.opts.onSendFailure?.('permanent');
         await markOutboxFailed(this.db, row.id, message);
         this.log.error({ outbox: row.id, kind: row.kind, to: row.to_addresses, error: message }, 'mail given up');
       } else {
+        this.opts.onSendFailure?.('retry');
         const delay = retryDelaySeconds(row.attempts);
         await markOutboxRetry(this.db, row.id, message, delay);
         this.log.warn({ outbox: row.id, kind: row.kind, error: message, retryIn: delay }, 'mail send failed; will retry');
+      }
+    }
+  }
+
+  /**
+   * The mail is out; if the database blinks now (a restart), keep trying to record it for a while
+   * rather than let the lease expire and send it a second time.
+   */
+  private async recordSent(id: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await markOutboxSent(this.db, id);
+        return;
+      } catch (err) {
+        if (attempt >= 30 || this.stopped) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }

@@ -10,6 +10,9 @@ export interface AgentRow {
   skills: string[];
   active: boolean;
   created_at: Date;
+  /** Away (no auto-assignment) until this instant; see src/store/availability.ts. */
+  away_until: Date | null;
+  away_note: string | null;
 }
 
 /** Adds an agent, or updates name/role/skills of an existing one (re-adding reactivates). */

@@ -126,6 +126,16 @@ export async function migrate(db: Db): Promise<string[]> {
   }
 }
 
+/** Migrations not yet applied (deskmail doctor), without applying them. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  try {
+    const [, pending] = (await db.migrate.list({ migrationSource: new FolderMigrationSource(join(packageRoot(), 'migrations')) })) as [unknown, unknown[]];
+    return pending.map((p) => (typeof p === 'string' ? p : String((p as { file?: string; name?: string }).file ?? (p as { name?: string }).name ?? p)));
+  } catch (err) {
+    throw asDatabaseError(err, 'reading the migrations');
+  }
+}
+
 /** One clear line for a database we cannot reach. */
 export function asDatabaseError(err: unknown, doing: string): Error {
   if (err instanceof DeskmailError) return err;

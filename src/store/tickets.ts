@@ -40,6 +40,8 @@ export interface NewTicket {
   followsUp?: string;
   team?: string | null;
   slaPolicy?: string | null;
+  /** The requester's language (src/mail/language.ts): picks locale variants of customer mail. */
+  language?: string | null;
 }
 
 /** Inserts a ticket whose reference is PREFIX-id (the id drawn first, so the ref is known in the same statement). */
@@ -59,6 +61,7 @@ export async function insertTicket(q: Queryable, prefix: string, t: NewTicket): 
       follows_up: t.followsUp ?? null,
       team: t.team ?? null,
       sla_policy: t.slaPolicy ?? null,
+      language: t.language ?? null,
     })
     .returning('*');
   return row as TicketRow;

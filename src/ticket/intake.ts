@@ -1,7 +1,7 @@
 import type { MailKind } from '../mail/screen/index.js';
 
 /** Which key tied a mail to an existing ticket. */
-export type ThreadMatch = { key: 'plus-address' | 'subject-tag' | 'references'; ref: string; detail: string } | undefined;
+export type ThreadMatch = { key: 'plus-address' | 'subject-tag' | 'references' | 'tracker-key'; ref: string; detail: string } | undefined;
 
 export type IntakePlan =
   | { action: 'open'; acknowledge: boolean; reason: string }

@@ -25,7 +25,9 @@ export type Action =
   | 'approve'
   | 'project'
   | 'spam'
-  | 'customer_reply';
+  | 'customer_reply'
+  | 'file_bug'
+  | 'bug_fixed';
 
 const ANY = STATUSES;
 const OPEN = OPEN_STATUSES;
@@ -51,6 +53,10 @@ export const ALLOWED_FROM: Record<Action, readonly TicketStatus[]> = {
   project: OPEN,
   spam: [...OPEN, 'resolved'],
   customer_reply: ANY,
+  // #bug: filing (or linking) a bug parks the ticket on the developers (waiting_third_party).
+  file_bug: OPEN,
+  // The tracker says the item is done: work resumes, so the assignee can verify with the customer.
+  bug_fixed: ['waiting_third_party'],
 };
 
 export function isAllowed(action: Action, status: TicketStatus): boolean {

@@ -67,7 +67,7 @@ export interface Actions {
   escalate?: boolean;
   /** A named SLA policy (e.g. "vip"), resolved by the SLA module. */
   sla?: string;
-  /** Reserved for the development-tracker integration; passed through untouched. */
+  /** File the new ticket as a bug in the default development tracker (src/workflow/bugs.ts). */
   file_bug?: boolean;
 }
 

@@ -1,4 +1,8 @@
 import type { Priority, TicketStatus } from '../store/tickets.js';
+import { DEFAULT_ASSIGNMENT, type AssignmentSettings } from './assignment.js';
+import { addWorkingMinutes, type BusinessHours } from './business-hours.js';
+
+export { addWorkingMinutes, type BusinessHours } from './business-hours.js';
 
 /**
  * SLA targets and the timers they imply, as pure functions of a ticket's state and a clock.
@@ -7,14 +11,6 @@ import type { Priority, TicketStatus } from '../store/tickets.js';
  * reminder to the assignee; open more than 3 days → raised with the ops lead; unresolved after X
  * hours → escalated to the next tier; resolved tickets close after 48 h without a reply.
  */
-export interface BusinessHours {
-  timezone: string;
-  /** 0 = Sunday … 6 = Saturday */
-  days: number[];
-  startMinute: number;
-  endMinute: number;
-}
-
 export interface SlaTargets {
   firstResponseMinutes: number;
   resolutionMinutes: number;
@@ -34,6 +30,8 @@ export interface SlaSettings {
   openTooLongMinutes: number;
   autoEscalateMinutes: number | undefined;
   autoCloseResolvedMinutes: number;
+  /** Auto-assignment (the SLA file's assignment: section); off by default. */
+  assignment: AssignmentSettings;
 }
 
 export const DEFAULT_SLA: SlaSettings = {
@@ -63,6 +61,7 @@ export const DEFAULT_SLA: SlaSettings = {
   openTooLongMinutes: 3 * 24 * 60,
   autoEscalateMinutes: undefined,
   autoCloseResolvedMinutes: 48 * 60,
+  assignment: DEFAULT_ASSIGNMENT,
 };
 
 export type TimerKind =
@@ -91,38 +90,6 @@ export interface TicketClock {
 }
 
 const MINUTE = 60_000;
-
-function localParts(date: Date, timezone: string): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(date);
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '0';
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday'));
-  return { day, minute: Number(get('hour')) * 60 + Number(get('minute')) };
-}
-
-function isWorking(date: Date, hours: BusinessHours): boolean {
-  const { day, minute } = localParts(date, hours.timezone);
-  return hours.days.includes(day) && minute >= hours.startMinute && minute < hours.endMinute;
-}
-
-/**
- * `start` plus `minutes` of working time. Walks minute by minute through working time and skips
- * closed time in 15-minute strides; bounded, and exact to the minute in any time zone (DST included,
- * since every step asks Intl for the local time).
- */
-export function addWorkingMinutes(start: Date, minutes: number, hours: BusinessHours | undefined): Date {
-  if (!hours) return new Date(start.getTime() + minutes * MINUTE);
-  let t = Math.ceil(start.getTime() / MINUTE) * MINUTE;
-  let left = minutes;
-  for (let guard = 0; guard < 2_000_000 && left > 0; guard++) {
-    if (isWorking(new Date(t), hours)) {
-      t += MINUTE;
-      left--;
-    } else {
-      t += (localParts(new Date(t), hours.timezone).minute % 15 === 0 ? 15 : 1) * MINUTE;
-    }
-  }
-  return new Date(t);
-}
 
 export function policyFor(settings: SlaSettings, name: string | null): SlaPolicy {
   return settings.policies[name ?? 'default'] ?? settings.policies['default'] ?? DEFAULT_SLA.policies['default']!;
@@ -162,4 +129,11 @@ export function parseDuration(text: string): number | undefined {
   const n = Number(m[1]);
   const unit = (m[2] ?? 'm').toLowerCase()[0];
   return Math.round(n * (unit === 'h' ? 60 : unit === 'd' ? 1440 : unit === 'w' ? 10080 : 1));
+}
+
+/** 90 → "1h30m", 4320 → "3d": how durations are printed back. */
+export function formatMinutes(m: number): string {
+  if (m % 1440 === 0) return `${m / 1440}d`;
+  if (m >= 60) return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+  return `${m}m`;
 }

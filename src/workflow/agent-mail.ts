@@ -7,6 +7,9 @@ import { blockSender } from '../store/settings.js';
 import { findTicketByRef, listParticipants, moveTicketContents, saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { extractCommands, runCommands, VERBS, type AgentInfo, type CommandEffects, type TicketDraft } from '../ticket/commands/index.js';
 import { leads, mailAgents, mailCustomer, varsFor, type WorkflowDeps } from './notify.js';
+import { sendSurvey } from './csat.js';
+import { fileBugs } from './bugs.js';
+import { bugSteps } from '../ticket/commands/bug.js';
 
 function draftOf(t: TicketRow): TicketDraft {
   return {
@@ -65,7 +68,7 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
     const t = await findTicketByRef(tx, c.args.trim().replace(/^\[|\]$/g, ''));
     if (t) targets.set(t.ref, { id: t.id, ref: t.ref, status: t.status });
   }
-  const run = runCommands(draftOf(ticket), commands, { actor, agents, maxOpenPerAgent: deps.config.maxOpenPerAgent, tickets: targets, ticketPrefix: deps.config.ticketPrefix });
+  const run = runCommands(draftOf(ticket), commands, { actor, agents, maxOpenPerAgent: deps.config.maxOpenPerAgent, tickets: targets, ticketPrefix: deps.config.ticketPrefix, tracker: deps.config.trackers?.default });
   const summary = run.results.map((r) => `${r.line} → ${r.ok ? '' : 'refused: '}${r.message}`).join('; ');
   let sent = 0;
 
@@ -86,6 +89,7 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
     await addEvent(tx, target.id, 'merged_from', agent.email, { source: ticket.ref });
   }
   if (e.blockSender) await blockSender(tx, ticket.requester_email, `#spam on ${ticket.ref} by ${agent.email}`);
+  if (e.bugs.length > 0) sent += await fileBugs(tx, deps, { ...ticket, status: e.draft.status, category: e.draft.category }, e.bugs, { agent: { name: agent.name, email: agent.email }, steps: bugSteps(body), decisions });
   const after: TicketRow = { ...ticket, status: e.draft.status, priority: e.draft.priority, category: e.draft.category, tags: e.draft.tags, assignee_id: e.draft.assigneeId, approved: e.draft.approved, escalated: e.draft.escalated, resolution: e.draft.resolution, merged_into: e.mergeInto ?? ticket.merged_into };
   const agentVars = { name: agent.name, email: agent.email };
   const requesterNotices = e.notices.filter((n) => n.audience === 'requester');
@@ -110,6 +114,8 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
       if (text.trim() !== '') decisions.push({ stage: 'notify', verdict: 'internal', reason: '#note: the text stays internal' });
     }
   }
+  // #close (not #spam, #project or #merge) ends the ticket: the customer is asked how it went.
+  if (!e.blockSender && e.draft.status === 'closed' && requesterNotices.some((n) => n.kind === 'closed')) sent += await sendSurvey(tx, deps, after);
   if (e.notices.some((n) => n.kind === 'assigned' && n.audience === 'assignee') && e.draft.assigneeId !== null) {
     const assignee = loads.find((a) => a.id === e.draft.assigneeId)!;
     const last = (await tx('messages').where({ ticket_id: ticket.id, direction: 'in' }).orderBy('id', 'desc').first('body', 'from_address')) as { body: string; from_address: string } | undefined;

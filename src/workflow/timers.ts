@@ -5,8 +5,9 @@ import type { Db, Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
 import { claimTicketsWithDueTimers, firedTimers, lockTicketTimers, markTimerFired, nextDueTimer, replacePendingTimers, type TimerRow } from '../store/timers.js';
 import { findTicketById, saveTicketChanges, type TicketRow } from '../store/tickets.js';
-import { ONCE_KINDS, plannedTimers, type SlaSettings, type TimerKind } from '../ticket/sla.js';
+import { formatMinutes, ONCE_KINDS, plannedTimers, type SlaSettings, type TimerKind } from '../ticket/sla.js';
 import { leads, mailAgents, mailCustomer, varsFor, type Person, type WorkflowDeps } from './notify.js';
+import { sendSurvey } from './csat.js';
 
 export interface TimerDeps extends WorkflowDeps {
   sla: SlaSettings;
@@ -61,7 +62,9 @@ async function assigneeAndLeads(tx: Tx, t: TicketRow): Promise<Person[]> {
 export async function fireTimer(tx: Tx, deps: TimerDeps, timer: TimerRow, now: Date): Promise<number> {
   const t = await findTicketById(tx, timer.ticket_id);
   if (!t) return 0;
-  const alert = { kind: timer.kind, title: TITLES[timer.kind], dueAt: new Date(timer.due_at).toISOString() };
+  // The open-too-long limit comes from the SLA file: say the one in force.
+  const title = timer.kind === 'open_too_long' ? `Open for more than ${formatMinutes(deps.sla.openTooLongMinutes)}` : TITLES[timer.kind];
+  const alert = { kind: timer.kind, title, dueAt: new Date(timer.due_at).toISOString() };
   let sent = 0;
   switch (timer.kind) {
     case 'first_response_at_risk':
@@ -101,6 +104,7 @@ export async function fireTimer(tx: Tx, deps: TimerDeps, timer: TimerRow, now: D
       await addEvent(tx, t.id, 'closed', 'system', { reason: `no reply within ${Math.round(deps.sla.autoCloseResolvedMinutes / 60)} hours of resolution` });
       const after: TicketRow = { ...t, status: 'closed' };
       sent += await mailCustomer(tx, deps, after, 'closed', await varsFor(tx, deps.config, after));
+      sent += await sendSurvey(tx, deps, after);
       break;
     }
   }

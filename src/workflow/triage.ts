@@ -6,13 +6,16 @@ import { addEvent } from '../store/events.js';
 import { saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { findNearDuplicate, type RuleSet, type Triage } from '../ticket/rules.js';
 import { leads, mailAgents, varsFor, type WorkflowDeps } from './notify.js';
+import { autoAssign } from './auto-assign.js';
+import type { SlaSettings } from '../ticket/sla.js';
+import { fileBugOnArrival } from './bugs.js';
 
 /**
  * The rules' verdict on a new ticket, applied in the ingest transaction: assignee, escalation,
  * spam, and the duplicate link (seed 004: same requester, near-identical subject within a window).
  * Fields (category, priority, tags, team, SLA) were set when the ticket was inserted.
  */
-export async function applyTriage(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, triage: Triage, rules: RuleSet, body: string, decisions: Decision[]): Promise<{ ticket: TicketRow; notifications: number; acknowledge: boolean }> {
+export async function applyTriage(tx: Tx, deps: WorkflowDeps & { sla: SlaSettings }, ticket: TicketRow, triage: Triage, rules: RuleSet, body: string, decisions: Decision[]): Promise<{ ticket: TicketRow; notifications: number; acknowledge: boolean }> {
   let t = ticket;
   let sent = 0;
   const ruleNames = triage.matched.map((m) => m.rule).join(', ') || 'defaults';
@@ -54,6 +57,12 @@ export async function applyTriage(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
       decisions.push({ stage: 'triage', verdict: 'assign skipped', reason: `rule asks to assign ${triage.assign}, who is not a registered agent` });
     }
   }
+  // No rule gave it an owner: auto-assignment, when the SLA file enables it.
+  if (t.assignee_id === null) {
+    const auto = await autoAssign(tx, deps, t, body, decisions);
+    t = auto.ticket;
+    sent += auto.notifications;
+  }
 
   if (triage.escalate) {
     await save({ ...t, escalated: true, tags: [...new Set([...t.tags, 'escalated'])] });
@@ -62,6 +71,11 @@ export async function applyTriage(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
     const vars = await varsFor(tx, deps.config, t, { note, message: { body, from: t.requester_email }, updates: NO_UPDATES });
     sent += await mailAgents(tx, deps, t, 'escalated_leads', (await leads(tx)).map((l) => ({ email: l.email, name: l.name })), (p) => ({ ...vars, agent: { name: p.name, email: p.email } }));
     decisions.push({ stage: 'triage', verdict: 'escalated', reason: note });
+  }
+  if (triage.fileBug) {
+    const filed = await fileBugOnArrival(tx, deps, t, decisions);
+    t = filed.ticket;
+    sent += filed.notifications;
   }
   return { ticket: t, notifications: sent, acknowledge: !triage.skipAcknowledgment };
 }

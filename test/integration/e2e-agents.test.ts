@@ -124,7 +124,7 @@ describe('agents commanding tickets by mail', () => {
     t = await ticketAfter('HD-1', (x) => x.status === 'assigned');
     expect(t.events.find((e) => e.type === 'reopened')).toMatchObject({ actor: customer, data: { by: 'customer', from: 'resolved' } });
     const toAgent = await waitForMailbox(agent, (m) => m.length > agentMailsBefore);
-    expect(toAgent.at(-1)!.source).toContain('it still says toner empty');
+    expect(toAgent.at(-1)!.decoded).toContain('it still says toner empty');
   });
 
   it('takes commands from the signed reply address without DMARC', async () => {

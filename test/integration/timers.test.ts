@@ -83,6 +83,8 @@ describe('SLA timers', () => {
     expect(v.status).toBe('closed');
     expect(v.events.find((e) => e.type === 'closed')).toMatchObject({ actor: 'system' });
     expect((await listOutbox(db, { ticketId: t.id })).map((o) => o.kind)).toContain('closed');
+    // The auto-close asks the customer how it went, like #close.
+    expect((await listOutbox(db, { ticketId: t.id })).map((o) => o.kind)).toContain('csat');
   });
 
   it('fires each due timer exactly once with two gateways racing, and catches up after downtime', async () => {

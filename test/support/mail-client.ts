@@ -53,7 +53,14 @@ export interface FetchedMail {
   uid: number;
   seen: boolean;
   source: string;
+  /** The source with quoted-printable undone (soft line breaks joined, =XX decoded), for asserting on text. */
+  decoded: string;
   headers: Map<string, string>;
+}
+
+function decodeQuotedPrintable(source: string): string {
+  const joined = source.replace(/=\r?\n/g, '');
+  return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
 }
 
 function headerMap(source: string): Map<string, string> {
@@ -79,7 +86,7 @@ export async function readMailbox(user: string): Promise<FetchedMail[]> {
     const out: FetchedMail[] = [];
     for await (const msg of client.fetch('1:*', { uid: true, flags: true, source: true })) {
       const source = msg.source?.toString('utf8') ?? '';
-      out.push({ uid: msg.uid, seen: msg.flags?.has('\\Seen') ?? false, source, headers: headerMap(source) });
+      out.push({ uid: msg.uid, seen: msg.flags?.has('\\Seen') ?? false, source, decoded: decodeQuotedPrintable(source), headers: headerMap(source) });
     }
     return out;
   } catch (err) {

@@ -31,7 +31,7 @@ const TARGETS: Targets = new Map([
 ]);
 
 function envFor(actor: AgentInfo = BOB, tickets: Targets = TARGETS): CommandEnv {
-  return { actor, agents: AGENTS, maxOpenPerAgent: CAP, tickets, ticketPrefix: 'HD' };
+  return { actor, agents: AGENTS, maxOpenPerAgent: CAP, tickets, ticketPrefix: 'HD', tracker: { name: 'jira', keyPattern: /(?<![A-Za-z0-9])[A-Z][A-Z0-9]+-\d+(?![A-Za-z0-9])/g } };
 }
 
 /** A ticket as it would be in that status: nobody owns a new or reviewing one; Ann owns the rest. */
@@ -329,6 +329,16 @@ const VERB_TABLE: VerbRow[] = [
     },
   },
   {
+    line: '#kb VPN split-tunnel article',
+    verb: 'kb',
+    allowed: ALL,
+    after: same,
+    check: (e) => {
+      expect(e.draft.tags).toEqual(['vpn', 'kb']);
+      expect(e.events).toEqual([{ type: 'kb_candidate', data: { note: 'VPN split-tunnel article' } }]);
+    },
+  },
+  {
     line: '#untag vpn',
     verb: 'untag',
     allowed: ALL,
@@ -421,6 +431,17 @@ const VERB_TABLE: VerbRow[] = [
       expect(e.draft.tags).toContain('spam');
       expect(e.notices).toEqual([]);
       expect(e.events).toEqual([{ type: 'spam', data: { sender: 'carol@customer.test' } }]);
+    },
+  },
+  {
+    line: '#bug Export to CSV crashes',
+    verb: 'bug',
+    allowed: OPEN,
+    after: () => 'waiting_third_party',
+    check: (e) => {
+      expect(e.draft.category).toBe('Bug');
+      expect(e.bugs).toEqual([{ summary: 'Export to CSV crashes' }]);
+      expect(e.internal).toBe(true);
     },
   },
   {

@@ -30,6 +30,8 @@ import {
  * - approve: triage only, new or reviewing (seed 001: the Operations Lead marks it Approved).
  * - spam: open or resolved; a closed ticket is done with.
  * - customer_reply: the customer may always write.
+ * - file_bug: while open (a second bug may join a ticket already waiting on the developers).
+ * - bug_fixed: only a ticket still waiting on the developers goes back to in_progress.
  */
 const EXPECTED: Record<Action, string> = {
   //               new rev asg prg wcu wtp res clo
@@ -51,6 +53,8 @@ const EXPECTED: Record<Action, string> = {
   project:        'x   x   x   x   x   x   .   .',
   spam:           'x   x   x   x   x   x   x   .',
   customer_reply: 'x   x   x   x   x   x   x   x',
+  file_bug:       'x   x   x   x   x   x   .   .',
+  bug_fixed:      '.   .   .   .   .   x   .   .',
 };
 
 const COLUMNS: TicketStatus[] = ['new', 'reviewing', 'assigned', 'in_progress', 'waiting_customer', 'waiting_third_party', 'resolved', 'closed'];

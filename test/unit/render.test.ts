@@ -170,22 +170,29 @@ describe('TemplateRenderer: an admin override directory', () => {
     ['a syntax error in the layout', 'layout.html.hbs', '<html>{{#each}}</html>'],
     ['a syntax error in a partial', 'partials/greeting.hbs', 'Hello {{#if requester.name}} {{requester.name}},'],
   ];
-  it.each(broken)('%s is a TEMPLATE error naming the file', (_name, relative, source) => {
+  it.each(broken)('%s is refused, naming file and line, and the shipped version is used', (_name, relative, source) => {
     const dir = overrideDir({ [relative]: source });
-    const err = templateError(() => {
-      const renderer = new TemplateRenderer([dir, SHIPPED]);
-      renderer.render('received', contextFor(ticket()));
-    });
-    expect(err.code).toBe('TEMPLATE');
-    expect(err.message).toContain(join(dir, relative));
-    expect(err.message).not.toContain('\n');
+    const renderer = new TemplateRenderer([dir, SHIPPED]);
+    const refusal = renderer.refused.find((r) => r.folder === 'received');
+    expect(refusal?.keeping).toBe('shipped');
+    expect(refusal?.problems[0]?.file).toBe(join(dir, relative));
+    expect(refusal?.problems[0]?.line).toBeGreaterThan(0);
+    expect(refusal?.problems[0]?.message).not.toContain('\n');
+    expect(renderer.render('received', contextFor(ticket())).subject).toBe('[HD-1] Printer on fire');
   });
 
-  it('a template naming a variable that does not exist is a TEMPLATE error', () => {
+  it('a template naming a variable that does not exist is refused with file:line; strict mode would have failed at send time', () => {
     const dir = overrideDir({ 'received/subject.hbs': '[{{ticket.ref}}] {{ticket.sujbect}}' });
     const renderer = new TemplateRenderer([dir, SHIPPED]);
-    const err = templateError(() => renderer.render('received', contextFor(ticket())));
+    const refusal = renderer.refused.find((r) => r.folder === 'received');
+    expect(refusal?.problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([`${join(dir, 'received/subject.hbs')}:1: unknown variable ticket.sujbect`]);
+    expect(renderer.render('received', contextFor(ticket())).subject).toBe('[HD-1] Printer on fire');
+  });
+
+  it('a broken shipped template (no fallback) is a TEMPLATE error naming the file', () => {
+    const dir = overrideDir({ 'received/subject.hbs': '[{{ticket.ref}}] {{#if ticket.subject}}', 'received/text.hbs': 'x', 'received/html.hbs': 'x', 'partials/marker_html.hbs': '', 'partials/footer_html.hbs': '' });
+    const err = templateError(() => new TemplateRenderer([dir]));
     expect(err.code).toBe('TEMPLATE');
-    expect(err.message).toContain('sujbect');
+    expect(err.message).toContain(`${join(dir, 'received/subject.hbs')}:1:`);
   });
 });

@@ -12,6 +12,8 @@ const renderer = new TemplateRenderer([TEMPLATES]);
 /** The notifications the agent workflow needs; the shipped set must hold at least these. */
 const CUSTOMER = ['received', 'agent_reply', 'work_begun', 'waiting_for_you', 'escalated', 'resolved', 'closed', 'project', 'merged', 'reopened'];
 const AGENT = ['escalated_leads', 'new_ticket', 'assigned', 'customer_replied', 'command_result', 'forged_warning'];
+/** Mail about no one ticket (the weekly digest to the leads): tested on its own below. */
+const TICKETLESS = ['weekly_digest', 'fetch_stalled'];
 
 const ALL_UPDATES: TemplateVars['updates'] = { workBegun: true, waitingForYou: true, escalated: true, resolved: true, closed: true, project: true, merged: true };
 const NO_UPDATES: TemplateVars['updates'] = { workBegun: false, waitingForYou: false, escalated: false, resolved: false, closed: false, project: false, merged: false };
@@ -81,7 +83,7 @@ describe('shipped notification templates', () => {
     expect(renderer.names()).toEqual(expect.arrayContaining([...CUSTOMER, ...AGENT]));
   });
 
-  describe.each(renderer.names())('%s', (name) => {
+  describe.each(renderer.names().filter((n) => !TICKETLESS.includes(n)))('%s', (name) => {
     it.each(variants)('renders in strict mode with %s', (_label, make) => {
       const mail = render(name, make());
       expect(mail.subject).toContain('[HD-7]');
@@ -253,6 +255,8 @@ describe('customer and agent text is data, never template or markup', () => {
       warnings: [hostile],
       verbs: [hostile],
       forged: { from: hostile, subject: hostile, reason: hostile },
+      // A mail server's error text is outside text too.
+      stall: { recovered: false, mailbox: hostile, since: hostile, reason: hostile, at: hostile },
     };
   };
 
@@ -293,5 +297,58 @@ describe('template sources', () => {
     for (const name of renderer.names()) {
       for (const part of ['subject.hbs', 'text.hbs', 'html.hbs']) expect(files, `${name}/${part}`).toContain(join(TEMPLATES, name, part));
     }
+  });
+});
+
+describe('weekly_digest', () => {
+  const digest = {
+    since: '2026-11-16',
+    until: '2026-11-23',
+    figures: [
+      { label: 'First-contact resolution', value: '71.4 % (5/7)', target: '> 70 %', met: true, missed: false },
+      { label: 'Escalated', value: '20 % (2/10)', target: '< 15 %', met: false, missed: true },
+      { label: 'CSAT average', value: '4.2 of 5 (9 ratings)', target: null, met: false, missed: false },
+    ],
+    backlog: [{ status: 'in progress', count: 3 }],
+    withoutPrevention: ['HD-4  Printer on fire'],
+    kbCandidates: ['HD-8  VPN split tunnel — write the article'],
+  };
+  const context = { helpdesk: { name: 'Acme Support', address: 'support@helpdesk.test' }, agent: { name: 'Lena Lead', email: 'lena@acme.test' }, digest };
+
+  it('shows each figure beside its target, met or missed, and the lists to act on', () => {
+    const mail = renderer.render('weekly_digest', context);
+    expect(mail.subject).toBe('Acme Support weekly digest: 2026-11-16 to 2026-11-23');
+    expect(mail.text).toContain('First-contact resolution: 71.4 % (5/7)   (target > 70 %, met)');
+    expect(mail.text).toContain('Escalated: 20 % (2/10)   (target < 15 %, missed)');
+    expect(mail.text).toContain('HD-8  VPN split tunnel — write the article');
+    expect(mail.text).not.toMatch(/^\s*#/m);
+    expect(mail.html).toContain('✗ missed');
+    expect(mail.html).not.toContain('[object Object]');
+  });
+});
+
+describe('csat', () => {
+  const links = [5, 4, 3, 2, 1].map((rating) => ({ rating, label: String(rating), href: `mailto:support+HD-7.csat${rating}.abc@helpdesk.test?subject=Rating%20${rating}` }));
+
+  it('offers one link per rating in both parts, and a plain reply', () => {
+    const mail = render('csat', full({ csat: { links, rating: null, label: null, comment: null, windowDays: 14 } }));
+    expect(mail.subject).toBe('[HD-7] How did we do? Printer on fire');
+    for (const l of links) {
+      expect(mail.text).toContain(l.href);
+      // Handlebars escapes "=" as &#x3D; in attributes; a browser reads it back as "=".
+      expect(mail.html).toContain(`href="${l.href.replace(/=/g, '&#x3D;')}"`);
+    }
+    expect(mail.text).toContain('reply to this mail with a number from 1 (terrible) to 5 (great)');
+    expect(mail.text).toContain('within 14 days');
+  });
+
+  it('thanks the customer with their rating and comment; tells the leads about a low one', () => {
+    const csat = { links: [], rating: 2, label: 'Bad', comment: 'Took a week.', windowDays: 14 };
+    const thanks = render('csat_thanks', full({ csat }));
+    expect(thanks.text).toContain('2 of 5 (Bad)');
+    expect(thanks.text).toContain('Took a week.');
+    const low = render('csat_low', full({ csat }));
+    expect(low.subject).toBe('[HD-7] Low satisfaction rating (2/5): Printer on fire');
+    expect(low.text).toContain('Took a week.');
   });
 });

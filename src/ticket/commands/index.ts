@@ -1,5 +1,7 @@
 import { assign } from './assign.js';
+import { bug } from './bug.js';
 import { escalate } from './escalate.js';
+import { kb } from './kb.js';
 import { category, priority, tag, untag } from './fields.js';
 import { release } from './release.js';
 import { approve, close, help, merge, note, project, reopen, resolve, spam } from './resolve.js';
@@ -7,7 +9,7 @@ import { start } from './start.js';
 import type { CommandEffects, CommandEnv, CommandHandler, TicketDraft } from './types.js';
 import { wait } from './wait.js';
 
-export type { AgentInfo, CommandEffects, CommandEnv, Notice, NoticeKind, TicketDraft } from './types.js';
+export type { AgentInfo, BugRequest, CommandEffects, CommandEnv, Notice, NoticeKind, TicketDraft } from './types.js';
 
 /** The verbs, with a one-line description each (`#help` prints them). */
 export const VERBS: Record<string, { handler: CommandHandler; usage: string }> = {
@@ -28,6 +30,8 @@ export const VERBS: Record<string, { handler: CommandHandler; usage: string }> =
   approve: { handler: approve, usage: '#approve — triage: this is support work' },
   project: { handler: project, usage: '#project NOTE — triage: project work; closed and the customer told why' },
   spam: { handler: spam, usage: '#spam — close silently and drop further mail from the sender' },
+  bug: { handler: bug, usage: '#bug SUMMARY|KEY — file a bug in the development tracker (text after it: the steps) or link an existing item' },
+  kb: { handler: kb, usage: '#kb [NOTE] — knowledge-base candidate: someone should write the article' },
   help: { handler: help, usage: '#help — this list and the ticket\'s state' },
 };
 
@@ -56,6 +60,8 @@ const ALIASES: Record<string, { verb: string; args?: string }> = {
   inprogress: { verb: 'start' },
   escalation: { verb: 'escalate' },
   tags: { verb: 'tag' },
+  knowledgebase: { verb: 'kb' },
+  article: { verb: 'kb' },
   '?': { verb: 'help' },
 };
 
@@ -163,6 +169,7 @@ export function runCommands(ticket: TicketDraft, commands: CommandLine[], env: C
     blockSender: false,
     help: false,
     warnings: [],
+    bugs: [],
   };
   const results: LineResult[] = [];
   for (const cmd of commands) {

@@ -50,9 +50,13 @@ export interface CommandEffects {
   mergeInto: string | undefined;
   blockSender: boolean;
   help: boolean;
+  /** #bug: bugs to file (summary) or items to link (key), in the shell's transaction. */
+  bugs: BugRequest[];
   /** Lines for the agent's result reply (warnings that do not fail the command, e.g. over the workload cap). */
   warnings: string[];
 }
+
+export type BugRequest = { summary: string; key?: undefined } | { key: string; summary?: undefined };
 
 export interface CommandEnv {
   actor: AgentInfo;
@@ -61,6 +65,8 @@ export interface CommandEnv {
   /** Tickets named by #merge, looked up before the commands run. */
   tickets: Map<string, { id: number; ref: string; status: TicketStatus }>;
   ticketPrefix: string;
+  /** The default development tracker (#bug); absent when none is configured. */
+  tracker?: { name: string; keyPattern: RegExp } | undefined;
 }
 
 export type CommandOutcome = { ok: true; done: string } | { ok: false; why: string };
