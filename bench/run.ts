@@ -174,6 +174,14 @@ async function main(): Promise<void> {
   const env: Env = { stack, runId: randomBytes(3).toString('hex'), dir: mkdtempSync(join(tmpdir(), 'deskmail-bench-')), cleanups: [] };
   const n = settings.backlog;
   try {
+    if (process.env['BENCH_ONLY'] === 'memory') {
+      // Only the memory phase (a minute instead of the whole bench): for work on large-mail handling.
+      const mem = await memoryPhase(env);
+      say(`memory: idle ${mib(mem.idle)}, peak ${mib(mem.peak)} for a ${mib(mem.messageBytes)} message: ${mem.outcome}`);
+      const over = mem.peak - mem.idle;
+      process.stdout.write(`${JSON.stringify({ attachment_bytes: settings.attachmentBytes, message_bytes: mem.messageBytes, rss_idle_bytes: mem.idle, rss_peak_over_idle_bytes: over, rss_over_message: round(over / mem.messageBytes, 2) })}\n`);
+      return;
+    }
     // --- the backlog, appended before anything reads it ---
     const helpdesk = `support-${env.runId}@helpdesk.test`;
     const mails = backlog({ count: n, helpdesk, runId: env.runId });

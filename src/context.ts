@@ -65,7 +65,7 @@ export async function openContext(config: Config, log: Logger): Promise<AppConte
 }
 
 /** What `deskmail run` tells the person who started it: where mail comes from and goes to. */
-export function describeRun(ctx: AppContext): string {
+export function describeRun(ctx: AppContext, health?: { address: string; port: number }): string {
   const { config } = ctx;
   const paths = localPaths(config);
   return [
@@ -75,8 +75,16 @@ export function describeRun(ctx: AppContext): string {
       ? `  inbound:  IMAP ${config.imap.host}:${config.imap.port}, folder ${config.imap.mailbox}`
       : `  inbound:  local mode: drop raw mail (.eml) into ${paths.inbox}; handled files move to ${paths.processed}`,
     config.smtp ? `  outbound: SMTP ${config.smtp.host}:${config.smtp.port}` : `  outbound: local mode: notifications are written as .eml files to ${paths.outbox}`,
+    ...(config.health ? [healthLine(config.health, health)] : []),
     `  tickets:  deskmail tickets list   (or npx deskmail tickets list)`,
   ].join('\n');
+}
+
+/** Where the health server really listens (HEALTH_PORT=0 picks a port), or that it could not. */
+function healthLine(wanted: { port: number; host: string }, bound: { address: string; port: number } | undefined): string {
+  if (!bound) return `  health:   not serving: could not listen on ${wanted.host}:${wanted.port} (see the log)`;
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  return `  health:   http://${host}:${bound.port}/healthz  (metrics: /metrics)`;
 }
 
 /** SLA settings from the SLA file (DESKMAIL_SLA or config/sla.yaml); VERIFY_WINDOW_HOURS, when set, overrides its auto-close window. */

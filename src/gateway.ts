@@ -10,12 +10,14 @@ import { trackerHook } from './http/tracker-hook.js';
 import type { HttpServer } from './http/server.js';
 import { StallWatch } from './workflow/stall-alert.js';
 import { receiveSafely } from './ingress/receive-safely.js';
+import type { RawMail } from './mail/raw-mail.js';
 import { folderTransport, OutboxSender, smtpTransport } from './outbox/send.js';
 import type { Origin } from './receive.js';
 import { TimerLoop } from './workflow/timers.js';
 import { RulesWatcher } from './rules-file.js';
 import { TemplatesWatcher } from './outbox/template-watch.js';
 import { watchSla } from './sla-file.js';
+import { watchTrackers } from './tracker/config.js';
 
 export interface RunningGateway {
   sender: OutboxSender;
@@ -35,7 +37,10 @@ export function startGateway(ctx: AppContext): RunningGateway {
   let metrics: GatewayMetrics | undefined = undefined;
   const sender = new OutboxSender(ctx.db, transport, log, {
     fromName: config.helpdeskName,
-    trackers: config.trackers,
+    // A getter: the trackers file reloads live (below).
+    get trackers() {
+      return config.trackers;
+    },
     leaseSeconds: config.outboxLeaseSeconds,
     onSendFailure: (kind) => metrics?.sendFailures.inc({ kind }),
   });
@@ -48,8 +53,11 @@ export function startGateway(ctx: AppContext): RunningGateway {
   // The SLA file likewise: ctx.sla reads the watcher, so each mail and timer pass sees the last good file.
   const slaWatcher = watchSla(config, log);
   Object.defineProperty(ctx, 'sla', { get: () => slaWatcher.value, configurable: true });
+  // And the trackers file: config.trackers reads its watcher, so #bug, tracker mail and webhooks see the last good file.
+  const trackersWatcher = config.trackersFile ? watchTrackers(config.trackersFile, log) : undefined;
+  if (trackersWatcher) Object.defineProperty(config, 'trackers', { get: () => trackersWatcher.value, configurable: true });
 
-  const receive = async (raw: Buffer, origin: Origin) => {
+  const receive = async (raw: RawMail, origin: Origin) => {
     const result = await receiveSafely(ctx, raw, origin);
     metrics?.ingested.inc({ outcome: result.outcome });
     if (result.notifications > 0) sender.poke();
@@ -66,7 +74,7 @@ export function startGateway(ctx: AppContext): RunningGateway {
     status: fetchStatus,
     create: () =>
       imap
-        ? new ImapIngress(imap, ctx.db, receive, log, config.pollIntervalSeconds * 1000, config.faults, fetchStatus)
+        ? new ImapIngress(imap, ctx.db, receive, log, config.pollIntervalSeconds * 1000, config.faults, fetchStatus, config.attachmentsDir)
         : new FolderIngress(paths.inbox, paths.processed, receive, log),
   });
   metrics = new GatewayMetrics(ctx.db, () => [fetchStatus]);
@@ -105,6 +113,7 @@ export function startGateway(ctx: AppContext): RunningGateway {
       watcher.close();
       templatesWatcher.close();
       slaWatcher.close();
+      trackersWatcher?.close();
     },
   };
 }

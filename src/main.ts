@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { accessSync, constants } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from './config.js';
 import type { AppContext } from './context.js';
@@ -12,9 +13,14 @@ const context = () => import('./context.js');
 const EX_TEMPFAIL = 75;
 
 /** Runs one command with a context, printing its output; every error becomes one line and an exit code. */
-async function withContext(action: (ctx: AppContext) => Promise<string | string[] | void>, opts: { tempfailExit?: number } = {}): Promise<void> {
+async function withContext(
+  action: (ctx: AppContext) => Promise<string | string[] | void>,
+  opts: { tempfailExit?: number; precheck?: () => void } = {},
+): Promise<void> {
   let ctx: AppContext | undefined;
   try {
+    // Argument errors answer before the database is opened (which may be slow, or busy).
+    opts.precheck?.();
     const config = loadConfig();
     ctx = await (await context()).openContext(config, createLogger({ level: config.logLevel }));
     const out = await action(ctx);
@@ -24,6 +30,14 @@ async function withContext(action: (ctx: AppContext) => Promise<string | string[
     process.stderr.write(`deskmail: ${errorLine(err)}\n`);
   } finally {
     await ctx?.close().catch(() => undefined);
+  }
+}
+
+function mustBeReadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw new DeskmailError('USAGE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -71,7 +85,7 @@ program
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write((await context()).describeRun(ctx) + '\n');
+    process.stdout.write((await context()).describeRun(ctx, await gateway.httpAddress) + '\n');
   });
 
 program
@@ -94,7 +108,9 @@ program
   .command('ingest')
   .description('process raw messages from files, or one from standard input (MTA pipe); exit 0 when stored or deliberately dropped, 75 to retry later')
   .argument('[files...]', 'raw RFC 5322 message files (.eml)')
-  .action((files: string[]) => withContext(async (ctx) => (await import('./cli/ingest.js')).ingestCommand(ctx, files), { tempfailExit: EX_TEMPFAIL }));
+  .action((files: string[]) =>
+    withContext(async (ctx) => (await import('./cli/ingest.js')).ingestCommand(ctx, files), { tempfailExit: EX_TEMPFAIL, precheck: () => files.forEach(mustBeReadable) }),
+  );
 
 const agents = program.command('agents').description('manage the agents who may command tickets by mail');
 agents

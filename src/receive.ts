@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Decision } from './mail/decision.js';
 import { parseMail, UnparseableMailError, type InboundMail } from './mail/parse.js';
+import { isSpooled, rawBuffer, rawSize, type RawMail } from './mail/raw-mail.js';
 import { replyBody } from './mail/quotes.js';
 import { screenMail } from './mail/screen/index.js';
 import { cleanSubject, threadKeys } from './mail/thread.js';
@@ -10,8 +11,9 @@ import { requesterLanguage } from './mail/language.js';
 import { enqueueNotification, type Sender } from './outbox/enqueue.js';
 import type { TemplateRenderer } from './outbox/render.js';
 import type { Db, Tx } from './store/db.js';
-import { addEvent } from './store/events.js';
-import { addQuarantine, addReceipt, advanceCheckpoint, type ReceiptOutcome } from './store/ingest-log.js';
+import { addEvent, eventInsert } from './store/events.js';
+import { writeTogether } from './store/together.js';
+import { addQuarantine, addReceipt, advanceCheckpoint, finishReceipt, type ReceiptOutcome } from './store/ingest-log.js';
 import { findTicketIdByMessageIds, insertAttachments, insertMessageOnce, messageExists } from './store/messages.js';
 import { AttachmentStore } from './mail/attachments.js';
 import type { SlaSettings } from './ticket/sla.js';
@@ -20,17 +22,16 @@ import { applyTriage } from './workflow/triage.js';
 import { bounceDetails } from './mail/screen/bounce-details.js';
 import { onDeliveryFailure } from './workflow/delivery-failure.js';
 import { rescheduleTimers } from './workflow/timers.js';
-import { addParticipant, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
+import { participantInsert, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
 import { humanStatus } from './ticket/machine.js';
 import { templateVars } from './outbox/context.js';
-import { authenticateAgent } from './mail/auth.js';
-import { findAgentByEmail } from './store/agents.js';
-import { isSenderBlocked } from './store/settings.js';
+import { authenticateAgent, authenticateTracker } from './mail/auth.js';
+import { senderFacts } from './store/sender.js';
 import { onAgentMail, onForgedAgentMail } from './workflow/agent-mail.js';
 import { announceNewTicket, onCustomerReply } from './workflow/customer-reply.js';
-import { onTrackerMail, threadByTrackerKey, trackerMail, trackerPlan } from './workflow/tracker-mail.js';
-import { csatClaim, onCsatMail } from './workflow/csat.js';
+import { onForgedTrackerMail, onTrackerMail, threadByTrackerKey, trackerMail, trackerPlan } from './workflow/tracker-mail.js';
+import { csatClaim, onCsatMail, orphanRating } from './workflow/csat.js';
 
 /** Where a raw mail came from; an IMAP origin moves its mailbox checkpoint in the same transaction. */
 export interface Origin {
@@ -68,7 +69,7 @@ const RAW_IN_ROW_LIMIT = 256 * 1024;
  * the notifications it causes and the mailbox checkpoint). Nothing is skipped silently: every mail
  * ends as a ticket message, a recorded drop/duplicate, or in quarantine.
  */
-export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin): Promise<ReceiveResult> {
+export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origin): Promise<ReceiveResult> {
   const { db, config, sender } = deps;
   const mailbox = sender.mailbox;
   const checkpoint = async (tx: Tx): Promise<void> => {
@@ -76,11 +77,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   };
 
   // Over the size limit: the text is kept, the attachments are not, and the sender is told.
-  const oversized = raw.length > config.maxMessageBytes;
+  const size = rawSize(raw);
+  const oversized = size > config.maxMessageBytes;
   const files = new AttachmentStore(config.attachmentsDir);
   const quarantine = async (reason: string): Promise<ReceiveResult> => {
     await db.transaction(async (tx) => {
-      await addQuarantine(tx, { mailbox, source: origin.source, reason, raw });
+      await addQuarantine(tx, { mailbox, source: origin.source, reason, raw: rawBuffer(raw) });
       await addReceipt(tx, { mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'parse', verdict: 'quarantined', reason }] });
       await checkpoint(tx);
     });
@@ -101,7 +103,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   // A person's mail needs a sender; a bounce often has none ("MAILER-DAEMON <>") and is still handled.
   if (!mail.from && screened.kind === 'human') return quarantine('no usable From address');
   const from = mail.from ?? { address: 'mailer-daemon@unknown.invalid', name: undefined };
-  const bounce = screened.kind === 'bounce' || screened.kind === 'feedback-report' ? bounceDetails(mail, raw) : undefined;
+  const bounce = screened.kind === 'bounce' || screened.kind === 'feedback-report' ? bounceDetails(mail, rawBuffer(raw)) : undefined;
   if (bounce) {
     decisions.push({
       stage: 'bounce',
@@ -110,10 +112,11 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
     });
   }
   if (oversized) {
-    decisions.push({ stage: 'size', verdict: 'too large', reason: `${raw.length} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept (the raw source is)` });
+    decisions.push({ stage: 'size', verdict: 'too large', reason: `${size} bytes, over the ${config.maxMessageBytes}-byte limit: attachments not kept (the raw source is)` });
   }
-  // Large sources go to the file store; the row keeps their hash. Written before the commit, like attachments.
-  const rawFile = raw.length > RAW_IN_ROW_LIMIT ? await files.save(Readable.from([raw])) : undefined;
+  // Large sources go to the file store; the row keeps their hash. Written before the commit, like
+  // attachments; a spooled mail (the IMAP ingress streams large mail there) is already in it.
+  const rawFile = isSpooled(raw) ? { sha256: raw.sha256, size: raw.size } : raw.length > RAW_IN_ROW_LIMIT ? await files.save(Readable.from([raw])) : undefined;
   const keys = threadKeys(mail, { ticketPrefix: config.ticketPrefix, helpdeskAddress: config.helpdeskAddress });
   if (bounce?.originalMessageId) keys.messageIds.unshift(bounce.originalMessageId);
   const bouncedTicket = bounce?.originalHeaders?.['x-deskmail-ticket'];
@@ -121,9 +124,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
   const body = replyBody(mail);
   const rules = deps.rules();
 
-  const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined): Promise<void> => {
-    await addReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions });
-    await checkpoint(tx);
+  const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined, messageRowId?: number): Promise<void> => {
+    await finishReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions }, { messageRowId, checkpoint: origin.imap });
   };
 
   try {
@@ -134,12 +136,16 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       const tracker = trackerMail(config, from.address, screened.kind);
       const { ticket, match } = await threadByTrackerKey(tx, tracker, { subject: mail.subject, text: body }, config.ticketPrefix, await findThread(tx, mailbox, keys));
       decisions.push(match ? { stage: 'thread', verdict: ticket!.ref, reason: `${match.key}: ${match.detail}` } : { stage: 'thread', verdict: 'none', reason: 'no ticket reference, plus address or known Message-ID' });
-      const agent = screened.kind === 'human' ? await findAgentByEmail(tx, from.address) : undefined;
+      // Agent and blocked-sender lookups in one statement; the tracker's mail needs neither.
+      const facts = screened.kind === 'human' || !tracker ? await senderFacts(tx, from.address) : undefined;
+      const agent = screened.kind === 'human' ? facts?.agent : undefined;
       // A rating of a closed ticket (signed link, or a reply to its survey) stays on it: never reopens it, never opens a new one.
       const csat = screened.kind === 'human' && !agent ? await csatClaim(tx, { config, secret: deps.secret }, mail, ticket, body) : undefined;
       const closedLongAgo =
         !agent && !csat && ticket?.status === 'closed' && ticket.closed_at !== null && Date.now() - new Date(ticket.closed_at).getTime() > config.reopenWindowDays * 86_400_000;
-      const plan = tracker ? trackerPlan(tracker, match) : planIntake(screened.kind, match, { closedLongAgo, blockedSender: await isSenderBlocked(tx, from.address) });
+      // A rating link for a ticket that does not exist is dropped with the reason, never opened as a request.
+      const orphan = screened.kind === 'human' && !agent && !tracker ? orphanRating(mail, { config, secret: deps.secret }, ticket) : undefined;
+      const plan = tracker ? trackerPlan(tracker, match) : (orphan ?? planIntake(screened.kind, match, { closedLongAgo, blockedSender: facts?.blocked ?? false }));
       decisions.push({ stage: 'plan', verdict: plan.action, reason: plan.reason });
 
       // Only a registered agent whose mail is authenticated may command (RT: authenticate first).
@@ -151,6 +157,9 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         authReason = verdict.ok ? verdict.method : verdict.reason;
         decisions.push({ stage: 'auth', verdict: verdict.ok ? `agent ${agent.email}` : 'refused', reason: authReason });
       }
+      // A mail naming the tracker as sender meets the same bar before it may change anything.
+      const trackerAuth = tracker && plan.action === 'append' ? authenticateTracker(mail, { mode: config.agentAuth, trustedAuthservId: config.trustedAuthservId, secret: deps.secret, ticketRef: ticket!.ref, helpdeskAddress: config.helpdeskAddress }, tracker.name) : undefined;
+      if (trackerAuth) decisions.push({ stage: 'auth', verdict: trackerAuth.ok ? `tracker ${tracker!.name}` : 'refused', reason: trackerAuth.ok ? trackerAuth.method : trackerAuth.reason });
 
       if (plan.action === 'drop') {
         await record(tx, 'dropped', plan.reason, undefined);
@@ -175,10 +184,16 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
           slaPolicy: triage.sla && deps.sla.policies[triage.sla] ? triage.sla : null,
           language: requesterLanguage(mail.headers, body) ?? null,
         });
-        await addParticipant(tx, target.id, { email: from.address, name: from.name, role: 'requester' });
-        for (const cc of mail.cc) if (cc.address !== config.helpdeskAddress) await addParticipant(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' });
-        await addEvent(tx, target.id, 'created', from.address, { status: target.status, messageId: mail.messageId, ...(closedLongAgo ? { followsUp: ticket!.ref } : {}) });
-        if (closedLongAgo) await addEvent(tx, ticket!.id, 'followed_up', from.address, { by: target.ref });
+        // Participants and the history's first events: one statement (one round trip).
+        await writeTogether(tx, [
+          participantInsert(tx, target.id, { email: from.address, name: from.name, role: 'requester' }),
+          // Each address once: parts of one statement do not see each other's rows.
+          ...mail.cc
+            .filter((cc, i) => cc.address !== config.helpdeskAddress && cc.address !== from.address && mail.cc.findIndex((c) => c.address === cc.address) === i)
+            .map((cc) => participantInsert(tx, target.id, { email: cc.address, name: cc.name, role: 'cc' })),
+          eventInsert(tx, target.id, 'created', from.address, { status: target.status, messageId: mail.messageId, ...(closedLongAgo ? { followsUp: ticket!.ref } : {}) }),
+          closedLongAgo ? eventInsert(tx, ticket!.id, 'followed_up', from.address, { by: target.ref }) : undefined,
+        ]);
       } else {
         target = ticket!;
       }
@@ -189,7 +204,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         messageId: mail.messageId,
         // Agents' mail and automated mail (bounces, auto-replies) are records, not the customer's words.
         direction: role === 'agent' || screened.kind !== 'human' || tracker ? 'note' : 'in',
-        suspicious: role === 'forged' || csat?.valid === false,
+        suspicious: role === 'forged' || csat?.valid === false || trackerAuth?.ok === false,
         fromAddress: from.address,
         fromName: from.name,
         to: mail.to.map((m) => m.address),
@@ -199,7 +214,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
         bodyHtml: mail.html,
         inReplyTo: mail.inReplyTo,
         references: mail.references,
-        raw: rawFile ? undefined : raw,
+        raw: rawFile || isSpooled(raw) ? undefined : raw,
         rawFile,
         decisions,
       sentAt: mail.date,
@@ -211,7 +226,8 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
       const workflow = { config, renderer: deps.renderer, sender, secret: deps.secret, sla: deps.sla };
       if (plan.action === 'append') {
         await addEvent(tx, target.id, screened.kind === 'human' ? 'message_received' : `${screened.kind}_received`, from.address, { messageId: mail.messageId, ...(role !== 'customer' ? { role } : {}) });
-        if (tracker) notifications += await onTrackerMail(tx, workflow, target, tracker, { subject: mail.subject, body }, decisions);
+        if (tracker && trackerAuth && !trackerAuth.ok) notifications += await onForgedTrackerMail(tx, target, tracker, from.address, trackerAuth, decisions);
+        else if (tracker) notifications += await onTrackerMail(tx, workflow, target, tracker, { subject: mail.subject, body }, decisions);
         else if (role === 'agent') notifications += await onAgentMail(tx, workflow, target, agent!, body, decisions);
         else if (role === 'forged') notifications += await onForgedAgentMail(tx, workflow, target, agent!, { subject: mail.subject, from: from.address }, authReason);
         else if (csat) notifications += await onCsatMail(tx, workflow, target, from.address, csat, mail.messageId, decisions);
@@ -258,13 +274,12 @@ export async function receiveMail(deps: ReceiveDeps, raw: Buffer, origin: Origin
           autoSubmitted: 'auto-replied',
           storeOnTicket: true,
         });
-        await addEvent(tx, target.id, 'attachments_refused', 'system', { bytes: raw.length, limit: config.maxMessageBytes, count: mail.attachments.length });
+        await addEvent(tx, target.id, 'attachments_refused', 'system', { bytes: size, limit: config.maxMessageBytes, count: mail.attachments.length });
         if (id) notifications++;
       }
-      await rescheduleTimers(tx, workflow, target.id);
-      // The decision record is complete only now; store the final version with the message.
-      await tx('messages').where({ id: inserted }).update({ decisions: JSON.stringify(decisions) });
-      await record(tx, 'stored', plan.reason, target.id);
+      await rescheduleTimers(tx, workflow, target.id, { createdInThisTransaction: plan.action === 'open' });
+      // The decision record is complete only now; the final version goes with the message (and the receipt).
+      await record(tx, 'stored', plan.reason, target.id, inserted);
       return { outcome: 'stored' as const, reason: plan.reason, ticketRef: target.ref, messageId: mail.messageId, notifications };
     });
   } catch (err) {

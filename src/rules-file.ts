@@ -1,9 +1,8 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from './config.js';
-import { DeskmailError } from './errors.js';
+import { parseYaml, problemLine, readConfigSource, zodProblems, type YamlPath } from './config-file.js';
+import { ConfigWatcher, type Parsed } from './config-watcher.js';
 import type { Logger } from './log.js';
 import { parsePriority } from './ticket/commands/fields.js';
 import {
@@ -36,7 +35,7 @@ export function shippedRulesPath(): string {
 // ---------------------------------------------------------------------------------------------
 // Schema
 
-type Path = (string | number)[];
+type Path = YamlPath;
 
 const KNOWN_KEYS = [
   'match', 'categories', 'defaults', 'vip', 'senders', 'duplicates', 'window_hours', 'similarity', 'merge', 'rules',
@@ -324,107 +323,28 @@ const ruleFile = z
   });
 
 // ---------------------------------------------------------------------------------------------
-// Positions
-
-/** Where a path points in the YAML text: the key of a map entry, the item of a list (also used by the trackers file). */
-export function locate(doc: Document, path: readonly (string | number)[]): { offset: number; found: boolean } {
-  let node: unknown = doc.contents;
-  let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
-  for (const seg of path) {
-    if (isAlias(node)) return { offset, found: true };
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) return { offset, found: false };
-      if (isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-      node = node.items[seg];
-      if (isNode(node) && node.range) offset = node.range[0];
-    } else {
-      return { offset, found: false };
-    }
-  }
-  return { offset, found: true };
-}
-
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
-  return out || 'top level';
-}
-
-interface Problem {
-  offset: number;
-  message: string;
-  /** A missing key has no line of its own (it points at its parent): other problems go first. */
-  missing: boolean;
-}
-
-function describeIssue(doc: Document, i: z.core.$ZodIssue): Problem {
-  const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-  if (i.code === 'unrecognized_keys') {
-    const key = i.keys[0]!;
-    const where = locate(doc, [...path, key]);
-    const more = i.keys.length > 1 ? ` (and ${i.keys.slice(1).map((k) => `"${k}"`).join(', ')})` : '';
-    return { offset: where.offset, message: `${formatPath(path)}: ${unknownKey(key)}${more}`, missing: false };
-  }
-  const where = locate(doc, path);
-  if (!where.found) {
-    return { offset: where.offset, message: `${formatPath(path.slice(0, -1))}: missing "${String(path.at(-1))}:"`, missing: true };
-  }
-  const message = i.message.replace(/^Invalid input: /, '');
-  return { offset: where.offset, message: `${formatPath(path)}: ${message}`, missing: false };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Loading
 
 /** Parses and validates rules from text; `file` names the source in the error line. */
 export function parseRules(source: string, file: string): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): string => {
-    const pos = lines.linePos(offset);
-    return `${file}:${pos.line}:${pos.col}`;
-  };
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more YAML error${doc.errors.length > 2 ? 's' : ''})` : '';
-    return { ok: false, error: `${at(firstError.pos[0])}: invalid YAML: ${firstError.message.split('\n')[0]!}${more}` };
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { ok: false, error: `${at(0)}: invalid YAML: ${(err as Error).message.split('\n')[0]!}` };
-  }
-  if (data === null || data === undefined) return { ok: false, error: `${file}:1:1: the rules file is empty (expected match:, rules: ...)` };
-  const parsed = ruleFile.safeParse(data);
+  const parsedYaml = parseYaml(source, file);
+  if (!parsedYaml.ok) return parsedYaml;
+  const { yaml } = parsedYaml;
+  if (yaml.data === null || yaml.data === undefined) return { ok: false, error: `${file}:1:1: the rules file is empty (expected match:, rules: ...)` };
+  const parsed = ruleFile.safeParse(yaml.data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => describeIssue(doc, i)).sort((a, b) => Number(a.missing) - Number(b.missing) || a.offset - b.offset);
-    const first = problems[0]!;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    return { ok: false, error: `${at(first.offset)}: ${first.message}${more}` };
+    const unknownKeys = (_path: YamlPath, keys: readonly string[]): string =>
+      `${unknownKey(keys[0]!)}${keys.length > 1 ? ` (and ${keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}`;
+    return { ok: false, error: problemLine(yaml, zodProblems(parsed.error.issues, unknownKeys)) };
   }
   const spec: RuleSetSpec = { ...parsed.data, vip: parsed.data.vip ?? undefined };
   return { ok: true, rules: compileRules(spec) };
 }
 
-function readError(file: string, err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-  return `${file}: cannot read the rules file: ${why}`;
-}
-
 /** Reads, validates and compiles a rules file. Never throws: a problem is one line, "file:line:col: ...". */
 export function loadRules(path: string): LoadResult {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (err) {
-    return { ok: false, error: readError(path, err) };
-  }
-  return parseRules(source, path);
+  const read = readConfigSource(path, 'rules file');
+  return read.ok ? parseRules(read.source, path) : read;
 }
 
 /** "14 rules (match: all), 2 VIP senders, duplicates within 72 h at similarity 0.8 (linked)": for `rules check`. */
@@ -452,138 +372,54 @@ export interface RulesWatcherOptions {
   onReload?: (result: LoadResult) => void;
 }
 
+const asLoadResult = (r: Parsed<RuleSet>): LoadResult => (r.ok ? { ok: true, rules: r.value } : r);
+
 /**
- * Keeps the rules of one file current without a restart. A change (seen by fs.watch on the
- * directory, so editors that save by rename are caught, or by the poll) is read, validated and
- * swapped in; a broken file leaves the last good rules in force and logs one line with the file
- * and line. Broken content is only reported if a second look (settleMs later) still finds it, so
- * an editor caught halfway through a save does not raise a false alarm; unchanged content is
- * never re-reported, so a broken file is logged once per edit.
+ * Keeps the rules of one file current without a restart: a ConfigWatcher (see there: a broken
+ * edit keeps the last good rules and is logged once) that speaks in LoadResults.
  */
 export class RulesWatcher {
-  readonly path: string;
-  #rules: RuleSet;
-  /** The text last looked at, or a marker for a read error: what "changed" is measured against. */
-  #seen: string;
-  readonly #opts: RulesWatcherOptions;
-  #dirWatcher: FSWatcher | undefined;
-  #poll: NodeJS.Timeout | undefined;
-  #settle: NodeJS.Timeout | undefined;
-  #confirm: NodeJS.Timeout | undefined;
-  /** Broken content, and since when: reported once it has stayed for settleMs. */
-  #unconfirmed: { source: string; since: number } | undefined;
+  readonly #watcher: ConfigWatcher<RuleSet>;
 
-  private constructor(path: string, rules: RuleSet, seen: string, opts: RulesWatcherOptions) {
-    this.path = path;
-    this.#rules = rules;
-    this.#seen = seen;
-    this.#opts = opts;
+  private constructor(watcher: ConfigWatcher<RuleSet>) {
+    this.#watcher = watcher;
   }
 
   /** Loads the file and starts watching it. A broken file at start is a configuration error (no last good rules). */
   static start(path: string, opts: RulesWatcherOptions): RulesWatcher {
-    let source: string;
-    try {
-      source = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new DeskmailError('CONFIG', readError(path, err), 'run: deskmail rules check');
-    }
-    const result = parseRules(source, path);
-    if (!result.ok) throw new DeskmailError('CONFIG', result.error, 'run: deskmail rules check');
-    const watcher = new RulesWatcher(path, result.rules, source, opts);
-    watcher.#watch();
-    opts.log.info({ file: path }, `rules loaded: ${summariseRules(result.rules)}`);
-    return watcher;
+    const { onReload, ...timing } = opts;
+    return new RulesWatcher(
+      ConfigWatcher.start(path, {
+        ...timing,
+        noun: 'rules',
+        fileNoun: 'rules file',
+        hint: 'run: deskmail rules check',
+        parse: (source, file) => {
+          const r = parseRules(source, file);
+          return r.ok ? { ok: true, value: r.rules } : r;
+        },
+        summarise: summariseRules,
+        onReload: onReload && ((r) => onReload(asLoadResult(r))),
+      }),
+    );
+  }
+
+  get path(): string {
+    return this.#watcher.path;
   }
 
   /** The rules in force: the last file that loaded cleanly. */
   get rules(): RuleSet {
-    return this.#rules;
+    return this.#watcher.value;
   }
 
-  /**
-   * Reads the file now and swaps in the rules if it changed and is valid. Returns undefined when
-   * the content is unchanged. For an explicit reload (SIGHUP, tests); the watch and the poll go
-   * through #noticed, which lets a half-saved file settle before calling it broken.
-   */
+  /** Reads the file now (SIGHUP, tests); undefined when the content is unchanged. */
   check(): LoadResult | undefined {
-    const seen = this.#read();
-    if (seen.source === this.#seen) return undefined;
-    return this.#adopt(seen.source, seen.result ?? parseRules(seen.source, this.path));
-  }
-
-  /** Changed content that is valid is taken at once; broken content only if it is still there a moment later. */
-  #noticed(): void {
-    const seen = this.#read();
-    if (seen.source === this.#seen) return;
-    const result = seen.result ?? parseRules(seen.source, this.path);
-    if (!result.ok) {
-      const now = Date.now();
-      if (this.#unconfirmed?.source !== seen.source) this.#unconfirmed = { source: seen.source, since: now };
-      const wait = this.#unconfirmed.since + (this.#opts.settleMs ?? 100) - now;
-      if (wait > 0) {
-        this.#confirm ??= setTimeout(() => {
-          this.#confirm = undefined;
-          this.#noticed();
-        }, wait).unref();
-        return;
-      }
-    }
-    this.#adopt(seen.source, result);
-  }
-
-  #read(): { source: string; result?: LoadResult } {
-    try {
-      return { source: readFileSync(this.path, 'utf8') };
-    } catch (err) {
-      const error = readError(this.path, err);
-      // A marker that cannot be file content, so the same read error is reported once.
-      return { source: `\u0000${error}`, result: { ok: false, error } };
-    }
-  }
-
-  #adopt(source: string, result: LoadResult): LoadResult {
-    this.#seen = source;
-    this.#unconfirmed = undefined;
-    if (result.ok) {
-      this.#rules = result.rules;
-      this.#opts.log.info({ file: this.path }, `rules reloaded: ${summariseRules(result.rules)}`);
-    } else {
-      this.#opts.log.error({ file: this.path }, `${result.error} (keeping the previous rules)`);
-    }
-    this.#opts.onReload?.(result);
-    return result;
+    const r = this.#watcher.check();
+    return r && asLoadResult(r);
   }
 
   close(): void {
-    this.#dirWatcher?.close();
-    this.#dirWatcher = undefined;
-    if (this.#poll) clearInterval(this.#poll);
-    if (this.#settle) clearTimeout(this.#settle);
-    if (this.#confirm) clearTimeout(this.#confirm);
-    this.#poll = this.#settle = this.#confirm = undefined;
-  }
-
-  #watch(): void {
-    const settleMs = this.#opts.settleMs ?? 100;
-    try {
-      this.#dirWatcher = watch(dirname(this.path), { persistent: false }, () => {
-        if (this.#settle) clearTimeout(this.#settle);
-        this.#settle = setTimeout(() => {
-          this.#settle = undefined;
-          this.#noticed();
-        }, settleMs);
-        this.#settle.unref();
-      });
-      // Watching can fail later (directory removed, inotify limits): the poll carries on alone.
-      this.#dirWatcher.on('error', () => {
-        this.#dirWatcher?.close();
-        this.#dirWatcher = undefined;
-      });
-    } catch {
-      this.#dirWatcher = undefined;
-    }
-    this.#poll = setInterval(() => this.#noticed(), this.#opts.pollMs ?? 5_000);
-    this.#poll.unref();
+    this.#watcher.close();
   }
 }

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { packageRoot, type Config } from './config.js';
-import { ConfigWatcher, type Parsed } from './config-watcher.js';
+import { parseYaml, problemLine, readConfigSource, zodProblems, type Problem, type YamlPath } from './config-file.js';
+import { ConfigWatcher, type Parsed, type WatchTiming } from './config-watcher.js';
 import { DeskmailError } from './errors.js';
 import type { Logger } from './log.js';
-import { formatPath, locate } from './rules-file.js';
 import { DEFAULT_ASSIGNMENT, type AssignableRole } from './ticket/assignment.js';
 import { assertTimezone, workingDayMinutes, type BusinessHours } from './ticket/business-hours.js';
 import { DEFAULT_SLA, formatMinutes, parseDuration, type SlaPolicy, type SlaSettings, type SlaTargets } from './ticket/sla.js';
@@ -132,7 +130,7 @@ const slaFile = z.strictObject({
 type SlaFile = z.output<typeof slaFile>;
 
 /** The keys allowed where an unknown one was found, for the error line. */
-function expectedKeys(path: (string | number)[]): readonly string[] {
+function expectedKeys(path: YamlPath): readonly string[] {
   const [head] = path;
   if (path.length === 0) return Object.keys(slaFile.shape);
   if (head === 'business_hours' && path.length === 1) return Object.keys(businessHours.shape);
@@ -140,11 +138,6 @@ function expectedKeys(path: (string | number)[]): readonly string[] {
   if (head === 'policies' && path.length === 2) return PRIORITIES;
   if (head === 'policies' && path.length === 3) return Object.keys(targets.shape);
   return [];
-}
-
-interface Problem {
-  path: (string | number)[];
-  message: string;
 }
 
 /** The parsed file → SlaSettings; durations in "working days" need the business hours first. */
@@ -193,55 +186,21 @@ function settingsFrom(f: SlaFile, problems: Problem[]): SlaSettings {
 
 /** Parses and validates SLA settings from text; `file` names the source in the error line. */
 export function parseSla(source: string, file: string): SlaLoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): string => {
-    const pos = lines.linePos(offset);
-    return `${file}:${pos.line}:${pos.col}`;
-  };
-  const yamlError = doc.errors[0];
-  if (yamlError) return { ok: false, error: `${at(yamlError.pos[0])}: invalid YAML: ${yamlError.message.split('\n')[0]!}` };
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { ok: false, error: `${at(0)}: invalid YAML: ${(err as Error).message.split('\n')[0]!}` };
-  }
+  const parsedYaml = parseYaml(source, file);
+  if (!parsedYaml.ok) return parsedYaml;
+  const { yaml } = parsedYaml;
   // An empty file (everything commented out) is the shipped defaults.
-  const parsed = slaFile.safeParse(data ?? {});
-  const problems: Problem[] = [];
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-      if (i.code === 'unrecognized_keys') problems.push({ path: [...path, i.keys[0]!], message: `unknown key "${i.keys[0]!}" (expected one of ${expectedKeys(path).join(', ')})` });
-      else problems.push({ path, message: i.message.replace(/^Invalid (input|option): /, '') });
-    }
-  }
+  const parsed = slaFile.safeParse(yaml.data ?? {});
+  const problems: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, (path, keys) => `unknown key "${keys[0]!}" (expected one of ${expectedKeys(path).join(', ')})`);
   const settings = parsed.success ? settingsFrom(parsed.data, problems) : undefined;
-  if (problems.length > 0 || !settings) {
-    const located = problems.map((p) => {
-      const where = locate(doc, p.path);
-      const unknown = /^unknown key/.test(p.message);
-      const shown = unknown ? p.path.slice(0, -1) : p.path;
-      const message = where.found || unknown ? `${formatPath(shown)}: ${p.message}` : `${formatPath(p.path.slice(0, -1))}: missing "${String(p.path.at(-1))}:"`;
-      return { offset: where.offset, message };
-    }).sort((x, y) => x.offset - y.offset);
-    const more = located.length > 1 ? ` (and ${located.length - 1} more problem${located.length > 2 ? 's' : ''})` : '';
-    return { ok: false, error: `${at(located[0]!.offset)}: ${located[0]!.message}${more}` };
-  }
+  if (problems.length > 0 || !settings) return { ok: false, error: problemLine(yaml, problems) };
   return { ok: true, settings };
 }
 
 /** Reads and validates an SLA file. Never throws: a problem is one line naming file and line. */
 export function loadSla(path: string): SlaLoadResult {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    return { ok: false, error: `${path}: cannot read the SLA file: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}` };
-  }
-  return parseSla(source, path);
+  const read = readConfigSource(path, 'SLA file');
+  return read.ok ? parseSla(read.source, path) : read;
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -293,14 +252,17 @@ export function slaSettingsFromFile(config: Config): SlaSettings {
 }
 
 /** Watches the SLA file for the gateway: a valid edit applies to the next mail and timer pass. */
-export function watchSla(config: Config, log: Logger, opts: { pollMs?: number; settleMs?: number; onReload?: (r: Parsed<SlaSettings>) => void } = {}): ConfigWatcher<SlaSettings> {
-  const source = readFileSync(config.slaFile, 'utf8');
-  const parse = (text: string, path: string): Parsed<SlaSettings> => {
-    const r = parseSla(text, path);
-    return r.ok ? { ok: true, value: withVerifyWindow(config, r.settings) } : r;
-  };
-  const first = parse(source, config.slaFile);
-  if (!first.ok) throw new DeskmailError('CONFIG', first.error, 'run: deskmail sla check');
-  log.info({ file: config.slaFile }, `SLA settings loaded: ${summariseSla(first.value)}`);
-  return new ConfigWatcher(config.slaFile, first.value, source, { log, noun: 'SLA settings', parse, summarise: summariseSla, ...opts });
+export function watchSla(config: Config, log: Logger, opts: WatchTiming & { onReload?: (r: Parsed<SlaSettings>) => void } = {}): ConfigWatcher<SlaSettings> {
+  return ConfigWatcher.start(config.slaFile, {
+    log,
+    noun: 'SLA settings',
+    fileNoun: 'SLA file',
+    hint: 'run: deskmail sla check',
+    parse: (text, path) => {
+      const r = parseSla(text, path);
+      return r.ok ? { ok: true, value: withVerifyWindow(config, r.settings) } : r;
+    },
+    summarise: summariseSla,
+    ...opts,
+  });
 }

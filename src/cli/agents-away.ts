@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { DeskmailError } from '../errors.js';
 import { findAgentByEmail } from '../store/agents.js';
 import { clearAgentAway } from '../store/availability.js';
+import { handedBackUnder, type HandedBack } from '../store/away-history.js';
 import { zonedInstant } from '../ticket/business-hours.js';
 import { markAwayAndHandBack } from '../workflow/hand-back.js';
 
@@ -38,7 +39,19 @@ export async function agentsAway(ctx: AppContext, email: string, opts: { until: 
   return lines.join('\n');
 }
 
+/** `agents back`: ends the away mark early and says what was handed back under it; nothing is taken back. */
 export async function agentsBack(ctx: AppContext, email: string): Promise<string> {
-  if (!(await clearAgentAway(ctx.db, email))) throw new DeskmailError('NOT_FOUND', `no agent ${email}`);
-  return `agent ${email.toLowerCase()} is available again (tickets handed back stay in the queue)`;
+  const agent = await findAgentByEmail(ctx.db, email);
+  if (!agent || !(await clearAgentAway(ctx.db, email))) throw new DeskmailError('NOT_FOUND', `no agent ${email}`);
+  const lines = [`agent ${agent.email} is available again`];
+  const handed = agent.away_until ? await handedBackUnder(ctx.db, agent.email, new Date(agent.away_until)) : [];
+  if (handed.length === 0) {
+    lines.push(agent.away_until ? 'no tickets were handed back while away' : 'they were not marked away');
+  } else {
+    const where = (h: HandedBack): string =>
+      h.assignee === null ? (h.status === 'closed' || h.status === 'resolved' ? h.status : 'still in the queue') : h.assignee === agent.email ? 'theirs again' : `now with ${h.assignee}`;
+    lines.push(`handed back while away: ${handed.map((h) => `${h.ref} (${where(h)})`).join(', ')}`);
+    lines.push('they stay where they are: nothing is taken back automatically (reply #assign me on a ticket to take it)');
+  }
+  return lines.join('\n');
 }

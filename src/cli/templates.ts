@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
-import { templateDirs } from '../context.js';
+import { senderIdentity, templateDirs } from '../context.js';
 import { DeskmailError } from '../errors.js';
 import type { TemplateVars } from '../outbox/context.js';
 import { TemplateRenderer, type RenderedMail } from '../outbox/render.js';
@@ -15,6 +15,7 @@ import { listMessages } from '../store/messages.js';
 import type { OutboxRow } from '../store/outbox.js';
 import { findTicketByRef, type TicketRow } from '../store/tickets.js';
 import { varsFor } from '../workflow/notify.js';
+import { previewEnvelope } from './template-eml.js';
 
 /** `deskmail templates check`: every problem as file:line, and whether there were any. */
 export function templatesCheck(config: Config): { ok: boolean; lines: string[] } {
@@ -99,19 +100,28 @@ export async function templatesPreview(config: Config, ctx: AppContext | undefin
   const variant = renderer.variant(name, locale);
   if (!opts.eml) return show(mail, variant, opts.html ?? false);
 
-  const domain = config.helpdeskAddress.slice(config.helpdeskAddress.lastIndexOf('@') + 1);
+  const secret = ctx?.secret ?? config.secret;
+  if (secret === undefined) warn('no database and no DESKMAIL_SECRET: the Reply-To token is signed with a placeholder secret (the real mail carries one signed with the database\'s)');
+  const envelope = await previewEnvelope({
+    config,
+    sender: ctx?.sender ?? senderIdentity(config),
+    secret: secret ?? 'preview-placeholder-secret',
+    name,
+    vars,
+    ticket: ctx && ticket ? { db: ctx.db, row: ticket } : undefined,
+  });
   const row: OutboxRow = {
     id: 0,
     ticket_id: ticket?.id ?? null,
     kind: name,
-    message_id: `${vars.ticket.ref}.${name}.preview@${domain}`,
+    message_id: envelope.messageId,
     from_address: config.helpdeskAddress,
-    from_name: null,
-    to_addresses: [spec?.audience === 'agent' ? (vars.agent?.email ?? vars.ticket.assignee?.email ?? config.helpdeskAddress) : vars.requester.email],
+    from_name: envelope.fromName,
+    to_addresses: [envelope.to],
     subject: mail.subject,
     text_body: mail.text,
     html_body: mail.html,
-    headers: { 'Reply-To': config.helpdeskAddress, 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All', 'X-Deskmail-Ticket': vars.ticket.ref },
+    headers: envelope.headers,
     status: 'pending',
     attempts: 0,
     next_attempt_at: new Date(),

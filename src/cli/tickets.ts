@@ -6,19 +6,13 @@ import { listEvents } from '../store/events.js';
 import { listBugs } from '../store/bugs.js';
 import { listAttachments, listMessages } from '../store/messages.js';
 import { findTicketByRef, listParticipants, listTickets, type TicketRow } from '../store/tickets.js';
+import type { TicketSummary } from '../ticket/summary.js';
 
 export const STATUSES = ['new', 'reviewing', 'assigned', 'in_progress', 'waiting_customer', 'waiting_third_party', 'resolved', 'closed'] as const;
 
 /** The contract's shape of `tickets show --json`. */
-export interface TicketView {
-  ref: string;
-  subject: string;
-  status: string;
-  priority: string;
-  category: string | null;
-  tags: string[];
+export interface TicketView extends TicketSummary {
   requester: string;
-  assignee: string | null;
   createdAt: string;
   updatedAt: string;
   participants: { email: string; name: string | null; role: string }[];
@@ -117,7 +111,7 @@ export async function ticketsShow(ctx: AppContext, ref: string, opts: { json?: b
     'Messages:',
   ];
   for (const m of v.messages) {
-    lines.push(`  [${m.at}] ${m.direction.toUpperCase()} from ${m.from} to ${m.to.join(', ')}${m.suspicious ? '  ⚠ SUSPICIOUS: claimed to be an agent, not authenticated' : ''}`, `    ${m.subject}`);
+    lines.push(`  [${m.at}] ${m.direction.toUpperCase()} from ${m.from} to ${m.to.join(', ')}${m.suspicious ? '  ⚠ SUSPICIOUS: not authenticated as who it claims to be (see the decision record)' : ''}`, `    ${m.subject}`);
     for (const l of m.body.split('\n').slice(0, 20)) lines.push(`    | ${l}`);
     for (const a of m.attachments) lines.push(`    📎 ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes, sha256 ${a.sha256.slice(0, 12)}…)`);
     for (const d of m.decisions) lines.push(`    · ${d.stage}: ${d.verdict} — ${d.reason}`);

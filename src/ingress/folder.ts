@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Origin, ReceiveResult } from '../receive.js';
+import type { RawMail } from '../mail/raw-mail.js';
 
-export type ReceiveFn = (raw: Buffer, origin: Origin) => Promise<ReceiveResult>;
+export type ReceiveFn = (raw: RawMail, origin: Origin) => Promise<ReceiveResult>;
 
 /**
  * Local mode's mailbox: files dropped into a folder. A file is moved aside only after its mail was

@@ -5,6 +5,16 @@ import type { Db } from '../store/db.js';
 import { getCheckpoint, type Checkpoint } from '../store/ingest-log.js';
 import { isAuthError, type FetchStatus } from './fetch-status.js';
 import type { ReceiveFn } from './folder.js';
+import { AttachmentStore } from '../mail/attachments.js';
+import type { SpooledMail } from '../mail/raw-mail.js';
+
+/** UIDs per window: one FETCH of their sources, one STORE \Seen after their commits. */
+const BATCH_UIDS = 50;
+/** In-memory sources of one window stay under this. */
+const BATCH_BYTES = 8 * 1024 * 1024;
+/** Larger mail is streamed to the file store (imapflow download()) instead of fetched into memory. */
+const SPOOL_ABOVE_BYTES = 1024 * 1024;
+const SPOOL_CHUNK_BYTES = 256 * 1024;
 
 /** One key per account and folder: the checkpoint's, and the leadership's. */
 export function imapCheckpointKey(settings: ImapSettings): string {
@@ -38,6 +48,8 @@ export class ImapIngress {
     private readonly faults: { exitAfterCommit: boolean } = { exitAfterCommit: false },
     /** Told of every pass and failure (health, metrics, stall alert). */
     private readonly status?: FetchStatus,
+    /** The file store large mail is streamed to (the attachments directory); unset: all mail is fetched into memory. */
+    private readonly spoolDir?: string,
   ) {}
 
   /** The checkpoint's key: one per account and folder. */
@@ -95,6 +107,7 @@ export class ImapIngress {
         if (this.settings.afterStore.kind === 'move') await this.ensureFolder(client, this.settings.afterStore.folder);
         this.log.info({ host: this.settings.host, mailbox: this.settings.mailbox, idle: client.capabilities.has('IDLE') }, 'imap connected');
         this.backoffMs = 1000;
+        this.reconciled = false; // every new connection checks for a window stored but not yet flagged
         while (!this.stopped && client.usable) {
           await this.drain(client);
           this.lastFetchAt = new Date();
@@ -148,34 +161,95 @@ export class ImapIngress {
     const uidValidity = Number(mailbox.uidValidity);
     const checkpoint = await getCheckpoint(this.db, this.checkpointKey);
     if (!this.reconciled && checkpoint && checkpoint.uidValidity === uidValidity && checkpoint.lastUid > 0) {
-      // A crash between commit and flag leaves at most the last stored message unflagged.
-      await this.afterStore(client, checkpoint.lastUid);
+      await this.reconcile(client, checkpoint.lastUid);
       this.reconciled = true;
     }
-    for (const uid of await this.pendingUids(client, uidValidity, checkpoint)) {
-      if (this.stopped) return;
-      const message = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
-      if (!message || !message.source) {
-        this.log.warn({ uid }, 'message vanished before it could be fetched (expunged by another client)');
-        continue;
+    const pending = await this.pendingUids(client, uidValidity, checkpoint);
+    let next = 0;
+    while (next < pending.length && !this.stopped) {
+      const window = await this.nextWindow(client, pending.slice(next, next + BATCH_UIDS));
+      next += window.uids.length;
+      const stored: number[] = [];
+      try {
+        for (const uid of window.uids) {
+          if (this.stopped) break;
+          const raw = window.sources.get(uid) ?? (window.large.has(uid) ? await this.spool(client, uid) : undefined);
+          if (!raw) {
+            this.log.warn({ uid }, 'message vanished before it could be fetched (expunged by another client)');
+            continue;
+          }
+          const result = await this.receive(raw, {
+            source: `imap:${uidValidity}:${uid}`,
+            imap: { mailbox: this.checkpointKey, uidValidity, uid },
+          });
+          this.log.info({ uid, outcome: result.outcome, ticket: result.ticketRef, reason: result.reason }, `imap uid ${uid}: ${result.outcome}${result.ticketRef ? ` ${result.ticketRef}` : ''}`);
+          if (this.faults.exitAfterCommit) {
+            this.log.error({ uid }, 'fault injection: exiting between commit and flag');
+            process.exit(99);
+          }
+          stored.push(uid);
+        }
+      } finally {
+        // One STORE (or MOVE) for the committed part of the window, also when a later mail failed.
+        if (stored.length > 0 && client.usable) await this.afterStore(client, stored);
       }
-      const result = await this.receive(message.source, {
-        source: `imap:${uidValidity}:${uid}`,
-        imap: { mailbox: this.checkpointKey, uidValidity, uid },
-      });
-      this.log.info({ uid, outcome: result.outcome, ticket: result.ticketRef, reason: result.reason }, `imap uid ${uid}: ${result.outcome}${result.ticketRef ? ` ${result.ticketRef}` : ''}`);
-      if (this.faults.exitAfterCommit) {
-        this.log.error({ uid }, 'fault injection: exiting between commit and flag');
-        process.exit(99);
-      }
-      await this.afterStore(client, uid);
     }
   }
 
+  /**
+   * The next UIDs to receive: one FETCH of their sizes, then one FETCH of the sources of the small
+   * ones (at most BATCH_BYTES in memory). Large ones are only named here; they are streamed to the
+   * file store one at a time when their turn comes.
+   */
+  private async nextWindow(client: ImapFlow, candidates: number[]): Promise<{ uids: number[]; sources: Map<number, Buffer>; large: Set<number> }> {
+    const sizes = new Map<number, number>();
+    for await (const m of client.fetch(candidates.join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+    const uids: number[] = [];
+    const small: number[] = [];
+    const large = new Set<number>();
+    let bytes = 0;
+    for (const uid of candidates) {
+      const size = sizes.get(uid) ?? 0; // vanished: reported when its turn comes
+      if (this.spoolDir && size > SPOOL_ABOVE_BYTES) large.add(uid);
+      else {
+        if (bytes + size > BATCH_BYTES && uids.length > 0) break;
+        bytes += size;
+        if (sizes.has(uid)) small.push(uid);
+      }
+      uids.push(uid);
+    }
+    const sources = new Map<number, Buffer>();
+    if (small.length > 0) {
+      for await (const m of client.fetch(small.join(','), { uid: true, source: true }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
+    }
+    return { uids, sources, large };
+  }
+
+  /** A large mail straight to the content-addressed file store, hashed on the way; never whole in memory. */
+  private async spool(client: ImapFlow, uid: number): Promise<SpooledMail | undefined> {
+    const files = new AttachmentStore(this.spoolDir!);
+    const download = await client.download(String(uid), undefined, { uid: true, chunkSize: SPOOL_CHUNK_BYTES });
+    if (!download.content) return undefined;
+    const stored = await files.save(download.content);
+    return { path: files.pathOf(stored.sha256), sha256: stored.sha256, size: stored.size };
+  }
+
+  /**
+   * A crash or a lost connection between the commits and their STORE leaves at most one window
+   * stored but unflagged (the checkpoint already skips it): flag it now. Only the last window's
+   * worth, so a message a person marked unread long ago stays as they left it.
+   */
+  private async reconcile(client: ImapFlow, lastUid: number): Promise<void> {
+    const query = this.settings.afterStore.kind === 'move' ? { uid: `1:${lastUid}` } : { uid: `1:${lastUid}`, seen: false };
+    const stale = ((await client.search(query, { uid: true })) || []).filter((u) => u <= lastUid).sort((a, b) => a - b);
+    if (stale.length > 0) await this.afterStore(client, stale.slice(-BATCH_UIDS));
+  }
+
   /** Only after the commit: the flag or move is a courtesy for humans, the checkpoint is the truth. */
-  private async afterStore(client: ImapFlow, uid: number): Promise<void> {
-    if (this.settings.afterStore.kind === 'move') await client.messageMove(String(uid), this.settings.afterStore.folder, { uid: true });
-    else await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+  private async afterStore(client: ImapFlow, uids: number[]): Promise<void> {
+    const set = uids.join(',');
+    if (this.settings.afterStore.kind === 'move') await client.messageMove(set, this.settings.afterStore.folder, { uid: true });
+    else await client.messageFlagsAdd(set, ['\\Seen'], { uid: true });
   }
 
   /** Stops fetching, lets the message in hand finish, and logs out. */

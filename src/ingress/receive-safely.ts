@@ -1,13 +1,14 @@
 import { isTemporaryFailure } from '../errors.js';
 import { addQuarantine, addReceipt, advanceCheckpoint } from '../store/ingest-log.js';
 import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../receive.js';
+import { rawBuffer, type RawMail } from '../mail/raw-mail.js';
 
 /**
  * Every ingress calls this. A temporary failure (database away) is thrown so the source keeps the
  * mail and retries; any other failure on one mail quarantines that mail with the reason, so one
  * bad message never stops the ones behind it and nothing is skipped silently.
  */
-export async function receiveSafely(deps: ReceiveDeps, raw: Buffer, origin: Origin): Promise<ReceiveResult> {
+export async function receiveSafely(deps: ReceiveDeps, raw: RawMail, origin: Origin): Promise<ReceiveResult> {
   try {
     return await receiveMail(deps, raw, origin);
   } catch (err) {
@@ -17,7 +18,7 @@ export async function receiveSafely(deps: ReceiveDeps, raw: Buffer, origin: Orig
     const reason = `processing failed: ${message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message}`;
     deps.log.error({ source: origin.source, err: (err as Error).message }, 'mail quarantined after an error');
     await deps.db.transaction(async (tx) => {
-      await addQuarantine(tx, { mailbox: deps.sender.mailbox, source: origin.source, reason, raw });
+      await addQuarantine(tx, { mailbox: deps.sender.mailbox, source: origin.source, reason, raw: rawBuffer(raw) });
       await addReceipt(tx, { mailbox: deps.sender.mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'receive', verdict: 'quarantined', reason }] });
       if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
     });

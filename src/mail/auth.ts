@@ -66,23 +66,48 @@ export function agentReplyAddress(helpdeskAddress: string, secret: string, ticke
   return `${helpdeskAddress.slice(0, at)}+${ticketRef}.${replyToken(secret, ticketRef, agentEmail)}${helpdeskAddress.slice(at)}`;
 }
 
+function sentTo(mail: InboundMail, address: string): boolean {
+  const expected = Buffer.from(address.toLowerCase());
+  return mail.recipients.some((r) => {
+    const a = Buffer.from(r.toLowerCase());
+    return a.length === expected.length && timingSafeEqual(a, expected);
+  });
+}
+
 export function tokenVerdict(mail: InboundMail, p: AuthPolicy): AuthVerdict {
   const sender = mail.from?.address ?? '';
-  const expected = agentReplyAddress(p.helpdeskAddress, p.secret, p.ticketRef, sender).toLowerCase();
-  for (const r of mail.recipients) {
-    const a = Buffer.from(r);
-    const b = Buffer.from(expected);
-    if (a.length === b.length && timingSafeEqual(a, b)) return { ok: true, method: 'signed reply address' };
-  }
+  if (sentTo(mail, agentReplyAddress(p.helpdeskAddress, p.secret, p.ticketRef, sender))) return { ok: true, method: 'signed reply address' };
   return { ok: false, reason: 'not sent to the reply address signed for this agent and ticket' };
 }
 
-export function authenticateAgent(mail: InboundMail, p: AuthPolicy): AuthVerdict {
+/** One policy for every sender who may change a ticket: off, signed address, or the MTA's DMARC word. */
+function authenticate(mail: InboundMail, p: AuthPolicy, token: AuthVerdict): AuthVerdict {
   if (p.mode === 'off') return { ok: true, method: 'AGENT_AUTH=off (local mode)' };
   // A signed reply address is proof in either mode; dmarc mode also accepts the MTA's word.
-  const token = tokenVerdict(mail, p);
-  if (token.ok) return token;
-  if (p.mode === 'token') return token;
+  if (token.ok || p.mode === 'token') return token;
   const dmarc = dmarcVerdict(mail, p.trustedAuthservId);
   return dmarc.ok ? dmarc : { ok: false, reason: `${dmarc.reason}; ${token.reason}` };
+}
+
+export function authenticateAgent(mail: InboundMail, p: AuthPolicy): AuthVerdict {
+  return authenticate(mail, p, p.mode === 'off' ? { ok: true, method: '' } : tokenVerdict(mail, p));
+}
+
+/**
+ * The bug report's Reply-To for a tracker: the ticket's plus address with a token bound to ticket
+ * and tracker ("tracker:" cannot start an agent's address, so the two never collide).
+ */
+export function trackerReplyAddress(helpdeskAddress: string, secret: string, ticketRef: string, trackerName: string): string {
+  return agentReplyAddress(helpdeskAddress, secret, ticketRef, `tracker:${trackerName}`);
+}
+
+/**
+ * Is this mail really from the development tracker its From names? The same bar as agent mail:
+ * the MTA's DMARC (or aligned DKIM) pass, or a reply to the address signed for this tracker.
+ */
+export function authenticateTracker(mail: InboundMail, p: AuthPolicy, trackerName: string): AuthVerdict {
+  const token: AuthVerdict = sentTo(mail, trackerReplyAddress(p.helpdeskAddress, p.secret, p.ticketRef, trackerName))
+    ? { ok: true, method: `reply address signed for tracker ${trackerName}` }
+    : { ok: false, reason: `not sent to the reply address signed for tracker ${trackerName} and this ticket` };
+  return authenticate(mail, p, token);
 }

@@ -3,6 +3,7 @@ import { Writable, type Readable } from 'node:stream';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
 import { hashWhile, type AttachmentStore } from './attachments.js';
 import { addressFromRawHeader, fixMojibake, isValidAddress, normalizeBareCr, plausibleDate, rawBodyText, repairHeaderText, stripNul } from './repair.js';
+import { bareCrToCrlf, isSpooled, rawHead, rawStream, type RawMail } from './raw-mail.js';
 
 /** One address as the rest of deskmail sees it: lower-cased address, optional display name. */
 export interface Mailbox {
@@ -84,8 +85,20 @@ function readableDate(value: string | undefined): Date | undefined {
   return Number.isNaN(ms) ? undefined : plausibleDate(new Date(ms));
 }
 
-export function syntheticMessageId(raw: Buffer): string {
-  return `${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@deskmail.invalid`;
+export function syntheticMessageId(raw: RawMail): string {
+  const sha256 = isSpooled(raw) ? raw.sha256 : createHash('sha256').update(raw).digest('hex');
+  return `${sha256.slice(0, 40)}@deskmail.invalid`;
+}
+
+/** What the parser reads: a small mail's Buffer, or a spooled mail as a stream (repaired on the fly if it must be). */
+function parserInput(original: RawMail): Buffer | Readable {
+  if (!isSpooled(original)) return normalizeBareCr(original);
+  const head = rawHead(original, 8192);
+  const source = rawStream(original);
+  if (!head.includes(0x0d) || head.includes(0x0a)) return source;
+  const repaired = bareCrToCrlf();
+  source.once('error', (err) => repaired.destroy(err));
+  return source.pipe(repaired);
 }
 
 interface StreamedMail {
@@ -154,12 +167,15 @@ function addressHeader(headers: Headers, key: string): AddressObject | AddressOb
   return headers.get(key) as AddressObject | AddressObject[] | undefined;
 }
 
+/** As much of a spooled mail as rawBodyText looks at (its 1 MiB limit and a header's worth). */
+const RAW_TEXT_HEAD = 1024 * 1024 + 65536;
+
 /** Parse raw RFC 5322 source. Throws UnparseableMailError when there is nothing usable. */
-export async function parseMail(original: Buffer, opts: ParseOptions = {}): Promise<InboundMail> {
+export async function parseMail(original: RawMail, opts: ParseOptions = {}): Promise<InboundMail> {
   let parsed: StreamedMail;
-  const raw = normalizeBareCr(original);
+  const input = parserInput(original);
   try {
-    parsed = await streamParse(raw, opts);
+    parsed = await streamParse(input, opts);
   } catch (err) {
     throw new UnparseableMailError(`MIME parse failed: ${(err as Error).message}`);
   }
@@ -192,7 +208,7 @@ export async function parseMail(original: Buffer, opts: ParseOptions = {}): Prom
     from = { ...from, name: repaired.replace(/<[^<>]*>\s*$/, '').trim().replace(/^"(.*)"$/, '$1').trim() || undefined };
   }
   const hasContent = (parsed.text ?? '').trim() !== '' || typeof parsed.html === 'string' || parsed.attachments.length > 0;
-  const text = stripNul(fixMojibake(hasContent ? (parsed.text ?? '') : rawBodyText(raw)));
+  const text = stripNul(fixMojibake(hasContent ? (parsed.text ?? '') : rawBodyText(Buffer.isBuffer(input) ? input : rawHead(original, RAW_TEXT_HEAD))));
   return {
     messageId: ownId ?? syntheticMessageId(original),
     hasOwnMessageId: ownId !== undefined,

@@ -34,18 +34,21 @@ export function automatedAddressReason(address: string, ownAddresses: string[]):
 export async function brakeReason(q: Queryable, address: string, ticketId: number | undefined, ownAddresses: string[]): Promise<string | undefined> {
   const fixed = automatedAddressReason(address, ownAddresses);
   if (fixed) return fixed;
-  const suppressed = (await q('suppressed_recipients').where({ email: address.toLowerCase() }).andWhere('until', '>', q.fn.now()).first('reason', 'until')) as
-    | { reason: string; until: Date }
-    | undefined;
-  if (suppressed) return `${address} is suppressed until ${new Date(suppressed.until).toISOString()}: ${suppressed.reason}`;
-  const since = q.raw(`now() - make_interval(mins => ?)`, [RATE_WINDOW_MINUTES]);
-  const recent = q('outbox').where('created_at', '>', since).whereRaw('to_addresses \\? ?', [address.toLowerCase()]).whereRaw(`headers \\? 'Auto-Submitted'`);
-  const total = Number(((await recent.clone().count<{ count: string }[]>('id as count'))[0] as { count: string | number }).count);
+  // One round trip for all three checks: this runs for every automatic mail, inside the mail's transaction.
+  const result = await q.raw(
+    `SELECT s.reason, s.until, c.total, c.per_ticket
+       FROM (SELECT count(*) AS total, count(*) FILTER (WHERE ticket_id = ?) AS per_ticket
+               FROM outbox
+              WHERE created_at > now() - make_interval(mins => ?) AND to_addresses \\? ? AND headers \\? 'Auto-Submitted') c
+       LEFT JOIN suppressed_recipients s ON s.email = ? AND s.until > now()`,
+    [ticketId ?? null, RATE_WINDOW_MINUTES, address.toLowerCase(), address.toLowerCase()],
+  );
+  const row = (result as { rows: { reason: string | null; until: Date | null; total: string | number; per_ticket: string | number }[] }).rows[0]!;
+  if (row.reason !== null && row.until !== null) return `${address} is suppressed until ${new Date(row.until).toISOString()}: ${row.reason}`;
+  const total = Number(row.total);
   if (total >= CAP_PER_RECIPIENT) return `rate cap: ${total} automatic mails to ${address} in ${RATE_WINDOW_MINUTES} minutes`;
-  if (ticketId !== undefined) {
-    const perTicket = Number(((await recent.clone().where({ ticket_id: ticketId }).count<{ count: string }[]>('id as count'))[0] as { count: string | number }).count);
-    if (perTicket >= CAP_PER_TICKET_RECIPIENT) return `rate cap: ${perTicket} automatic mails to ${address} about this ticket in ${RATE_WINDOW_MINUTES} minutes`;
-  }
+  const perTicket = Number(row.per_ticket);
+  if (ticketId !== undefined && perTicket >= CAP_PER_TICKET_RECIPIENT) return `rate cap: ${perTicket} automatic mails to ${address} about this ticket in ${RATE_WINDOW_MINUTES} minutes`;
   return undefined;
 }
 

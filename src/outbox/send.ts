@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import PQueue from 'p-queue';
 import type { SmtpSettings } from '../config.js';
 import type { Logger } from '../log.js';
@@ -40,18 +41,21 @@ export async function composeEml(row: OutboxRow, fromName: string): Promise<Buff
   return info.message;
 }
 
-export function smtpTransport(smtp: SmtpSettings): MailTransport {
-  const transporter: Transporter = nodemailer.createTransport({
-    pool: true,
-    maxConnections: 4,
+/** How deskmail reaches SMTP_URL: the sender's pool and doctor's check connect alike. */
+export function smtpConnection(smtp: SmtpSettings, socketTimeoutMs: number): SMTPTransport.Options {
+  return {
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+    socketTimeout: socketTimeoutMs,
+  };
+}
+
+export function smtpTransport(smtp: SmtpSettings): MailTransport {
+  const transporter: Transporter = nodemailer.createTransport({ pool: true, maxConnections: 4, ...smtpConnection(smtp, 30_000) });
   return {
     async send(row, fromName) {
       await transporter.sendMail(mailOptions(row, fromName));

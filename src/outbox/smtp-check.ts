@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { SmtpSettings } from '../config.js';
 import type { CheckResult } from '../ingress/imap-check.js';
+import { smtpConnection } from './send.js';
 
 /** One line for an SMTP failure (nodemailer's error codes), naming what to fix. */
 export function describeSmtpFailure(smtp: SmtpSettings, err: unknown): string {
@@ -27,15 +28,7 @@ export function describeSmtpFailure(smtp: SmtpSettings, err: unknown): string {
 
 /** Connects, says EHLO and logs in (nodemailer's verify), sending nothing. */
 export async function checkSmtp(smtp: SmtpSettings): Promise<CheckResult> {
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 15_000,
-  });
+  const transport = nodemailer.createTransport(smtpConnection(smtp, 15_000));
   try {
     await transport.verify();
     return { ok: true, detail: `${smtp.host}:${smtp.port} answers EHLO${smtp.user ? `, login as ${smtp.user} accepted` : ' (no login configured)'}` };

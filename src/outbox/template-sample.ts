@@ -1,11 +1,16 @@
-import { templateVars, type TemplateVars } from './context.js';
+import { templateVars, type TemplateVars, type TemplateVarsInput } from './context.js';
 
 /**
  * A sample ticket with every variable filled in: what `deskmail templates preview NAME` renders
  * without --ticket, and what the tests render every shipped template with.
  */
 export function sampleVars(helpdesk: { name: string; address: string }, ref = 'HD-42'): TemplateVars {
-  return templateVars({
+  return templateVars(sampleInput(helpdesk, ref));
+}
+
+/** The sample before templateVars fills in the rest: for a test that changes a few fields. */
+export function sampleInput(helpdesk: { name: string; address: string }, ref = 'HD-42'): TemplateVarsInput & Pick<TemplateVars, 'agent' | 'message' | 'results' | 'forged'> {
+  return {
     helpdesk,
     ticket: {
       ref,
@@ -32,5 +37,5 @@ export function sampleVars(helpdesk: { name: string; address: string }, ref = 'H
     verifyWindowHours: 48,
     sizeLimitMb: 35,
     alert: { kind: 'first_response', title: 'First response due', dueAt: '2026-11-23T11:00:00.000Z' },
-  });
+  };
 }

@@ -153,7 +153,7 @@ export const VARIABLES: Record<string, VarSpec[]> = {
     v('bug.steps', 'string | null', "the agent's text after the #bug line", 'agent'),
     v('bug.attachments', 'string[]', "names of the ticket's attachments", 'customer'),
     v('bug.attachments[]', 'string', 'one file name', 'customer'),
-    v('bug.replyAddress', 'string', "where the tracker's answers go (the ticket's plus address)"),
+    v('bug.replyAddress', 'string', "where the tracker's answers go (the ticket's plus address with a token signed for the tracker)"),
     v('bug.done', 'boolean', 'the tracker says the item is done'),
     v('bug.knownIssue', 'boolean', 'this ticket is linked to an item filed from another ticket'),
     v('bug.otherTicket', 'string | null', 'the ticket the item was filed from (known issue)'),

@@ -1,15 +1,11 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { watchForChanges, type WatchTiming } from '../config-watcher.js';
 import type { Logger } from '../log.js';
 import { LayeredDirs } from './template-files.js';
 import type { TemplateRenderer } from './render.js';
 import { refusalLines } from './template-set.js';
 
-export interface TemplatesWatcherOptions {
+export interface TemplatesWatcherOptions extends WatchTiming {
   log: Logger;
-  /** The poll that catches what fs.watch misses (network filesystems, editors that replace folders). */
-  pollMs?: number;
-  /** Editors write in several steps; wait this long after a change event before reading. */
-  settleMs?: number;
   /** Told after every reload (tests). */
   onReload?: (lines: string[]) => void;
 }
@@ -23,9 +19,7 @@ export interface TemplatesWatcherOptions {
 export class TemplatesWatcher {
   #signature: string;
   #reported = new Set<string>();
-  #watchers: FSWatcher[] = [];
-  #poll: NodeJS.Timeout | undefined;
-  #settle: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
   readonly #files: LayeredDirs;
 
   private constructor(
@@ -41,7 +35,8 @@ export class TemplatesWatcher {
     const watcher = new TemplatesWatcher(renderer, dirs, opts);
     // What the start-up load refused (an override broken while the gateway was down) is said once too.
     watcher.#report(refusalLines(renderer.refused));
-    watcher.#watch(dirs);
+    // The same watch-and-poll as the admin's YAML files, over whole template trees.
+    watcher.#stopWatching = watchForChanges(dirs, { pollMs: opts.pollMs, settleMs: opts.settleMs ?? 150, recursive: true }, () => watcher.#noticed());
     return watcher;
   }
 
@@ -72,36 +67,8 @@ export class TemplatesWatcher {
     }
   }
 
-  #watch(dirs: string[]): void {
-    const settleMs = this.opts.settleMs ?? 150;
-    const onEvent = (): void => {
-      if (this.#settle) clearTimeout(this.#settle);
-      this.#settle = setTimeout(() => {
-        this.#settle = undefined;
-        this.#noticed();
-      }, settleMs);
-      this.#settle.unref();
-    };
-    for (const dir of dirs) {
-      if (!existsSync(dir)) continue;
-      try {
-        const w = watch(dir, { persistent: false, recursive: true }, onEvent);
-        // Watching can fail later (directory removed, inotify limits): the poll carries on alone.
-        w.on('error', () => w.close());
-        this.#watchers.push(w);
-      } catch {
-        // recursive watch unsupported here: the poll alone
-      }
-    }
-    this.#poll = setInterval(() => this.#noticed(), this.opts.pollMs ?? 5_000);
-    this.#poll.unref();
-  }
-
   close(): void {
-    for (const w of this.#watchers) w.close();
-    this.#watchers = [];
-    if (this.#poll) clearInterval(this.#poll);
-    if (this.#settle) clearTimeout(this.#settle);
-    this.#poll = this.#settle = undefined;
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
   }
 }

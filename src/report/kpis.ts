@@ -1,3 +1,5 @@
+import type { TicketSummary } from '../ticket/summary.js';
+
 /**
  * The KPIs of seed 003 ("Key Performance Indicators") and the contract, computed from plain rows:
  * no database, no clock of its own (the caller passes `now`), so a fixture history gives exact
@@ -15,14 +17,7 @@
  *   without a recorded breach (sla_breached events from the durable timers);
  * - backlog: open tickets now, by status and age.
  */
-export interface TicketFact {
-  ref: string;
-  subject: string;
-  status: string;
-  priority: string;
-  category: string | null;
-  tags: string[];
-  assignee: string | null;
+export interface TicketFact extends TicketSummary {
   createdAt: Date;
   firstResponseAt: Date | null;
   resolution: string | null;

@@ -17,6 +17,13 @@ export interface DbTarget {
   embeddedDir: string | undefined;
 }
 
+/**
+ * knex's own logger writes to stdout (console.log), e.g. "Acquire connection error: …" with a stack
+ * for every failed connect, mixing into command output; the failure reaches the caller as the
+ * rejected query anyway, which says it in one line.
+ */
+const QUIET_KNEX: Knex.Logger = { warn: () => undefined, debug: () => undefined, deprecate: () => undefined };
+
 /** knex for PostgreSQL or the embedded PGlite — same migrations, same queries. */
 export function openDb(target: DbTarget): Db {
   if (target.databaseUrl) {
@@ -25,6 +32,7 @@ export function openDb(target: DbTarget): Db {
       connection: target.databaseUrl,
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 10_000,
+      log: QUIET_KNEX,
     });
   }
   let release = (): void => undefined;
@@ -37,6 +45,7 @@ export function openDb(target: DbTarget): Db {
     dialect: 'postgres',
     connection: target.embeddedDir ? { filename: target.embeddedDir } : {},
     useNullAsDefault: false,
+    log: QUIET_KNEX,
   } as Knex.Config);
   embeddedLocks.set(db, release);
   return db;

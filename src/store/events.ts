@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Queryable } from './db.js';
 
 export interface EventRow {
@@ -11,7 +12,12 @@ export interface EventRow {
 
 /** The audit log: everything that happens to a ticket, with who and when. */
 export async function addEvent(q: Queryable, ticketId: number, type: string, actor: string, data: Record<string, unknown> = {}): Promise<void> {
-  await q('events').insert({ ticket_id: ticketId, type, actor, data: JSON.stringify(data) });
+  await eventInsert(q, ticketId, type, actor, data);
+}
+
+/** addEvent's statement, not yet run: for writeTogether (src/store/together.ts). */
+export function eventInsert(q: Queryable, ticketId: number, type: string, actor: string, data: Record<string, unknown> = {}): Knex.QueryBuilder {
+  return q('events').insert({ ticket_id: ticketId, type, actor, data: JSON.stringify(data) });
 }
 
 export async function listEvents(q: Queryable, ticketId: number): Promise<EventRow[]> {

@@ -24,6 +24,42 @@ export async function addQuarantine(q: Queryable, r: { mailbox: string; source: 
   return (row as { id: number }).id;
 }
 
+const CHECKPOINT_UPSERT = `INSERT INTO mailbox_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, now())
+     ON CONFLICT (mailbox) DO UPDATE SET
+       last_uid = CASE WHEN mailbox_checkpoints.uid_validity = EXCLUDED.uid_validity
+                       THEN GREATEST(mailbox_checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
+       uid_validity = EXCLUDED.uid_validity,
+       updated_at = now()`;
+
+/**
+ * The last write of an inbound mail, as ONE statement (each statement is a round trip inside the
+ * mail's transaction): the stored message's final decision record, the receipt and, for IMAP, the
+ * mailbox checkpoint — the same rows addReceipt and advanceCheckpoint write.
+ */
+export async function finishReceipt(
+  q: Queryable,
+  r: { mailbox: string; source: string; messageId: string | undefined; outcome: ReceiptOutcome; reason: string; ticketId: number | undefined; decisions: Decision[] },
+  opts: { messageRowId?: number | undefined; checkpoint?: { mailbox: string; uidValidity: number; uid: number } | undefined },
+): Promise<void> {
+  const decisions = JSON.stringify(r.decisions);
+  const parts: string[] = [];
+  const bindings: unknown[] = [];
+  if (opts.messageRowId !== undefined) {
+    parts.push('decided AS (UPDATE messages SET decisions = ?::jsonb WHERE id = ?)');
+    bindings.push(decisions, opts.messageRowId);
+  }
+  const receipt = `INSERT INTO receipts (mailbox, source, message_id, outcome, reason, ticket_id, decisions) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)`;
+  const receiptBindings = [r.mailbox, r.source, r.messageId ?? null, r.outcome, r.reason, r.ticketId ?? null, decisions];
+  let main = receipt;
+  if (opts.checkpoint) {
+    parts.push(`receipt AS (${receipt})`);
+    bindings.push(...receiptBindings);
+    main = CHECKPOINT_UPSERT;
+    bindings.push(opts.checkpoint.mailbox, opts.checkpoint.uidValidity, opts.checkpoint.uid);
+  } else bindings.push(...receiptBindings);
+  await q.raw(`${parts.length ? `WITH ${parts.join(', ')} ` : ''}${main}`, bindings as never[]);
+}
+
 export interface Checkpoint {
   uidValidity: number;
   lastUid: number;

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Decision } from '../mail/decision.js';
 import type { Queryable } from './db.js';
 
@@ -53,7 +54,14 @@ export interface NewMessage {
  * Returns the new id, or undefined for a redelivery — the caller then changes nothing.
  */
 export async function insertMessageOnce(q: Queryable, m: NewMessage): Promise<number | undefined> {
-  const rows = await q('messages')
+  const rows = await messageInsert(q, m).returning('id');
+  const first = rows[0] as { id: number } | undefined;
+  return first?.id;
+}
+
+/** insertMessageOnce's statement, not yet run (and without RETURNING): for writeTogether (src/store/together.ts). */
+export function messageInsert(q: Queryable, m: NewMessage): Knex.QueryBuilder {
+  return q('messages')
     .insert({
       ticket_id: m.ticketId,
       mailbox: m.mailbox,
@@ -76,10 +84,7 @@ export async function insertMessageOnce(q: Queryable, m: NewMessage): Promise<nu
       suspicious: m.suspicious ?? false,
     })
     .onConflict(['mailbox', 'message_id'])
-    .ignore()
-    .returning('id');
-  const first = rows[0] as { id: number } | undefined;
-  return first?.id;
+    .ignore();
 }
 
 export async function messageExists(q: Queryable, mailbox: string, messageId: string): Promise<boolean> {

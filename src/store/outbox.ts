@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Queryable } from './db.js';
 
 export interface OutboxRow {
@@ -36,7 +37,13 @@ export interface NewOutboxMail {
 
 /** Written in the same transaction as the change that causes the mail. */
 export async function insertOutbox(q: Queryable, m: NewOutboxMail): Promise<number> {
-  const [row] = await q('outbox')
+  const [row] = await outboxInsert(q, m).returning('id');
+  return (row as { id: number }).id;
+}
+
+/** insertOutbox's statement, not yet run (and without RETURNING): for writeTogether (src/store/together.ts). */
+export function outboxInsert(q: Queryable, m: NewOutboxMail): Knex.QueryBuilder {
+  return q('outbox')
     .insert({
       ticket_id: m.ticketId ?? null,
       kind: m.kind,
@@ -48,9 +55,7 @@ export async function insertOutbox(q: Queryable, m: NewOutboxMail): Promise<numb
       text_body: m.text,
       html_body: m.html ?? null,
       headers: JSON.stringify(m.headers),
-    })
-    .returning('id');
-  return (row as { id: number }).id;
+    });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Queryable } from './db.js';
 
 export type TicketStatus = 'new' | 'reviewing' | 'assigned' | 'in_progress' | 'waiting_customer' | 'waiting_third_party' | 'resolved' | 'closed';
@@ -46,25 +47,27 @@ export interface NewTicket {
 
 /** Inserts a ticket whose reference is PREFIX-id (the id drawn first, so the ref is known in the same statement). */
 export async function insertTicket(q: Queryable, prefix: string, t: NewTicket): Promise<TicketRow> {
-  const seq = await q.raw<{ rows: { id: string | number }[] }>(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id`);
-  const id = Number(seq.rows[0]!.id);
-  const [row] = await q('tickets')
-    .insert({
-      id,
-      ref: `${prefix}-${id}`,
-      subject: t.subject,
-      requester_email: t.requesterEmail,
-      requester_name: t.requesterName ?? null,
-      priority: t.priority ?? 'P3',
-      category: t.category ?? null,
-      tags: JSON.stringify(t.tags ?? []),
-      follows_up: t.followsUp ?? null,
-      team: t.team ?? null,
-      sla_policy: t.slaPolicy ?? null,
-      language: t.language ?? null,
-    })
-    .returning('*');
-  return row as TicketRow;
+  // The ref carries the id: both from one nextval, in the insert's own statement (one round trip).
+  const result = (await q.raw(
+    `INSERT INTO tickets (id, ref, subject, requester_email, requester_name, priority, category, tags, follows_up, team, sla_policy, language)
+     SELECT n.id, ? || '-' || n.id, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?
+       FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id) AS n
+     RETURNING *`,
+    [
+      prefix,
+      t.subject,
+      t.requesterEmail,
+      t.requesterName ?? null,
+      t.priority ?? 'P3',
+      t.category ?? null,
+      JSON.stringify(t.tags ?? []),
+      t.followsUp ?? null,
+      t.team ?? null,
+      t.slaPolicy ?? null,
+      t.language ?? null,
+    ],
+  )) as { rows: TicketRow[] };
+  return result.rows[0]!;
 }
 
 export async function findTicketByRef(q: Queryable, ref: string): Promise<TicketRow | undefined> {
@@ -89,7 +92,12 @@ export async function touchTicket(q: Queryable, id: number): Promise<void> {
 }
 
 export async function addParticipant(q: Queryable, ticketId: number, p: { email: string; name: string | undefined; role: 'requester' | 'cc' | 'agent' }): Promise<void> {
-  await q('participants').insert({ ticket_id: ticketId, email: p.email, name: p.name ?? null, role: p.role }).onConflict(['ticket_id', 'email']).ignore();
+  await participantInsert(q, ticketId, p);
+}
+
+/** addParticipant's statement, not yet run: for writeTogether (src/store/together.ts). */
+export function participantInsert(q: Queryable, ticketId: number, p: { email: string; name: string | undefined; role: 'requester' | 'cc' | 'agent' }): Knex.QueryBuilder {
+  return q('participants').insert({ ticket_id: ticketId, email: p.email, name: p.name ?? null, role: p.role }).onConflict(['ticket_id', 'email']).ignore();
 }
 
 export async function listParticipants(q: Queryable, ticketId: number): Promise<{ email: string; name: string | null; role: string }[]> {

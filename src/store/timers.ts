@@ -16,6 +16,23 @@ export async function replacePendingTimers(q: Queryable, ticketId: number, plann
   if (planned.length > 0) await q('timers').insert(planned.map((p) => ({ ticket_id: ticketId, kind: p.kind, due_at: p.dueAt })));
 }
 
+/**
+ * Drops the ticket's pending timers and returns its fired ones, in one statement (the fired rows
+ * are untouched by the delete, so the snapshot both parts see is the same).
+ */
+export async function clearPendingListFired(q: Queryable, ticketId: number): Promise<{ kind: TimerKind; fired_at: Date }[]> {
+  const result = (await q.raw(
+    `WITH cleared AS (DELETE FROM timers WHERE ticket_id = ? AND fired_at IS NULL)
+     SELECT kind, fired_at FROM timers WHERE ticket_id = ? AND fired_at IS NOT NULL ORDER BY fired_at`,
+    [ticketId, ticketId],
+  )) as { rows: { kind: TimerKind; fired_at: Date }[] };
+  return result.rows;
+}
+
+export async function insertTimers(q: Queryable, ticketId: number, planned: { kind: TimerKind; dueAt: Date }[]): Promise<void> {
+  if (planned.length > 0) await q('timers').insert(planned.map((p) => ({ ticket_id: ticketId, kind: p.kind, due_at: p.dueAt })));
+}
+
 export async function firedTimers(q: Queryable, ticketId: number): Promise<{ kind: TimerKind; fired_at: Date }[]> {
   return q('timers').where({ ticket_id: ticketId }).whereNotNull('fired_at').select('kind', 'fired_at').orderBy('fired_at');
 }
@@ -39,6 +56,11 @@ export async function claimTicketsWithDueTimers(tx: Tx, now: Date, limit: number
 /** The earliest due, unfired timer of a ticket whose row the caller holds. */
 export async function nextDueTimer(tx: Tx, ticketId: number, now: Date): Promise<TimerRow | undefined> {
   return tx<TimerRow>('timers').where({ ticket_id: ticketId }).whereNull('fired_at').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
+}
+
+/** The ticket row, locked: the lock that guards its timers (see claimTicketsWithDueTimers). */
+export async function lockTicketRow<Row>(tx: Tx, ticketId: number): Promise<Row | undefined> {
+  return (await tx('tickets').where({ id: ticketId }).forUpdate().first()) as Row | undefined;
 }
 
 /** Takes the ticket row lock that guards its timers (see claimTicketsWithDueTimers). */

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatPath, locate } from '../rules-file.js';
+import { parseYaml, problemLine, readConfigSource, zodProblems } from '../config-file.js';
+import { ConfigWatcher, type Parsed, type WatchTiming } from '../config-watcher.js';
+import type { Logger } from '../log.js';
 import { compileRegex } from '../ticket/rules.js';
 
 /**
@@ -102,24 +102,12 @@ function keyRegex(source: string): RegExp {
 
 /** Parses and validates a trackers file; never throws. */
 export function parseTrackers(source: string, file: string): TrackersLoad {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): string => {
-    const pos = lines.linePos(offset);
-    return `${file}:${pos.line}:${pos.col}`;
-  };
-  if (doc.errors[0]) return { ok: false, error: `${at(doc.errors[0].pos[0])}: invalid YAML: ${doc.errors[0].message.split('\n')[0]!}` };
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  if (data === null || data === undefined) return { ok: false, error: `${file}:1:1: the trackers file is empty (expected trackers: ...)` };
-  const parsed = fileSpec.safeParse(data);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    const path = first.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const where = first.code === 'unrecognized_keys' ? locate(doc, [...path, first.keys[0]!]) : locate(doc, path);
-    const message = first.code === 'unrecognized_keys' ? `unknown key "${first.keys[0]!}"` : first.message.replace(/^Invalid input: /, '');
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-    return { ok: false, error: `${at(where.offset)}: ${formatPath(path)}: ${message}${more}` };
-  }
+  const parsedYaml = parseYaml(source, file);
+  if (!parsedYaml.ok) return parsedYaml;
+  const { yaml } = parsedYaml;
+  if (yaml.data === null || yaml.data === undefined) return { ok: false, error: `${file}:1:1: the trackers file is empty (expected trackers: ...)` };
+  const parsed = fileSpec.safeParse(yaml.data);
+  if (!parsed.success) return { ok: false, error: problemLine(yaml, zodProblems(parsed.error.issues, (_path, keys) => `unknown key "${keys[0]!}"`)) };
   const all: Tracker[] = Object.entries(parsed.data.trackers).map(([name, t]) => {
     const shared: TrackerCommon = {
       name,
@@ -136,14 +124,29 @@ export function parseTrackers(source: string, file: string): TrackersLoad {
 
 /** Reads a trackers file; never throws. */
 export function loadTrackers(path: string): TrackersLoad {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    return { ok: false, error: `${path}: cannot read the trackers file: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}` };
-  }
-  return parseTrackers(source, path);
+  const read = readConfigSource(path, 'trackers file');
+  return read.ok ? parseTrackers(read.source, path) : read;
+}
+
+/** "2 trackers (jira default, api)": for the log lines. */
+export function summariseTrackers(set: TrackerSet): string {
+  return `${set.all.length} tracker${set.all.length === 1 ? '' : 's'} (${set.all.map((t) => (t === set.default ? `${t.name} default` : t.name)).join(', ')})`;
+}
+
+/** Watches the trackers file for the gateway: a valid edit applies to the next #bug, tracker mail and webhook. */
+export function watchTrackers(file: string, log: Logger, opts: WatchTiming & { onReload?: (r: Parsed<TrackerSet>) => void } = {}): ConfigWatcher<TrackerSet> {
+  return ConfigWatcher.start(file, {
+    log,
+    noun: 'trackers',
+    fileNoun: 'trackers file',
+    hint: 'run: deskmail doctor',
+    parse: (source, path) => {
+      const r = parseTrackers(source, path);
+      return r.ok ? { ok: true, value: r.trackers } : r;
+    },
+    summarise: summariseTrackers,
+    ...opts,
+  });
 }
 
 export function findTracker(set: TrackerSet | undefined, name: string): Tracker | undefined {

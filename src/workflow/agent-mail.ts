@@ -61,7 +61,7 @@ const STANDALONE: Record<string, string> = {
 export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, agent: AgentRow, body: string, decisions: Decision[]): Promise<number> {
   const { commands, text } = extractCommands(body);
   const loads = await agentsWithLoad(tx);
-  const agents: AgentInfo[] = loads.map((a) => ({ id: a.id, email: a.email, name: a.name, role: a.role, openTickets: a.open_tickets }));
+  const agents: AgentInfo[] = loads.map((a) => ({ id: a.id, email: a.email, name: a.name, role: a.role, openTickets: a.open_tickets, awayUntil: a.away_until, awayNote: a.away_note }));
   const actor = agents.find((a) => a.id === agent.id)!;
   const targets = new Map<string, { id: number; ref: string; status: TicketRow['status'] }>();
   for (const c of commands.filter((c) => c.verb === 'merge')) {

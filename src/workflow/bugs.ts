@@ -1,4 +1,5 @@
 import type { Decision } from '../mail/decision.js';
+import { trackerReplyAddress } from '../mail/auth.js';
 import type { BugVars } from '../outbox/context.js';
 import { enqueueNotification } from '../outbox/enqueue.js';
 import { enqueueWebhook } from '../outbox/webhook.js';
@@ -11,11 +12,6 @@ import type { Tracker } from '../tracker/config.js';
 import type { BugRequest } from '../ticket/commands/index.js';
 import { varsFor, type WorkflowDeps } from './notify.js';
 
-/** support+HD-42@example.com: the tracker's answers thread back to the ticket by it. */
-export function plusAddress(helpdeskAddress: string, ref: string): string {
-  const at = helpdeskAddress.lastIndexOf('@');
-  return `${helpdeskAddress.slice(0, at)}+${ref}${helpdeskAddress.slice(at)}`;
-}
 
 /** The customer's first words on the ticket (quotes already stripped when stored) and every attachment's name. */
 async function ticketMaterial(tx: Tx, ticketId: number): Promise<{ text: string; from: string; attachments: string[] }> {
@@ -61,7 +57,8 @@ export async function fileBugs(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, re
       tracker: tracker.name,
       steps: opts.steps.trim() || null,
       attachments: material.attachments,
-      replyAddress: plusAddress(deps.config.helpdeskAddress, ticket.ref),
+      // support+HD-42.TOKEN@: threads the tracker's answers back and proves they answer our report.
+      replyAddress: trackerReplyAddress(deps.config.helpdeskAddress, deps.secret, ticket.ref, tracker.name),
       done: false,
       knownIssue: false,
       otherTicket: null,

@@ -1,6 +1,7 @@
 import type { Decision } from '../mail/decision.js';
 import { commentFromText, csatAddressClaim, csatLinks, RATING_LABELS, ratingFromText, type Rating } from '../mail/csat.js';
 import type { InboundMail } from '../mail/parse.js';
+import type { IntakePlan } from '../ticket/intake.js';
 import { findCsat, recordSurvey, saveRating } from '../store/csat.js';
 import type { Queryable, Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
@@ -40,13 +41,26 @@ export async function sendSurvey(tx: Tx, deps: WorkflowDeps, ticket: TicketRow):
 export async function csatClaim(q: Queryable, deps: Pick<WorkflowDeps, 'config' | 'secret'>, mail: InboundMail, ticket: TicketRow | undefined, body: string): Promise<CsatClaim | undefined> {
   if (!ticket) return undefined;
   const address = csatAddressClaim(mail.recipients, { helpdeskAddress: deps.config.helpdeskAddress, ticketPrefix: deps.config.ticketPrefix, secret: deps.secret });
-  if (address && address.ref === ticket.ref) return { rating: address.rating, comment: commentFromText(body), valid: address.valid, via: 'signed link' };
+  // A rating address is only ever a rating: one naming another ticket than the mail threaded to is not signed for this one.
+  if (address) return { rating: address.rating, comment: commentFromText(body), valid: address.valid && address.ref === ticket.ref, via: 'signed link' };
   if (ticket.status !== 'closed') return undefined;
   const survey = await findCsat(q, ticket.id);
   const answered = [mail.inReplyTo, ...mail.references].filter((id): id is string => Boolean(id));
   if (!survey?.survey_message_id || !answered.includes(survey.survey_message_id)) return undefined;
   const parsed = ratingFromText(body);
   return parsed ? { ...parsed, valid: true, via: 'reply to the survey' } : undefined;
+}
+
+/**
+ * A mail to a rating address whose ticket does not exist: dropped with the reason, never opened as
+ * a new request (that would acknowledge a stale or forged link and count a request nobody made).
+ */
+export function orphanRating(mail: Pick<InboundMail, 'recipients'>, deps: Pick<WorkflowDeps, 'config' | 'secret'>, ticket: TicketRow | undefined): IntakePlan | undefined {
+  if (ticket) return undefined;
+  const address = csatAddressClaim(mail.recipients, { helpdeskAddress: deps.config.helpdeskAddress, ticketPrefix: deps.config.ticketPrefix, secret: deps.secret });
+  if (!address) return undefined;
+  const signature = address.valid ? 'signed by us' : 'with a bad signature';
+  return { action: 'drop', reason: `a rating (survey link ${signature}) for ${address.ref}, which does not exist: dropped, no ticket opened` };
 }
 
 /** Pure: why a rating must be refused, or undefined to accept it. */

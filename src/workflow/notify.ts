@@ -46,12 +46,12 @@ export async function varsFor(q: Queryable, config: Config, ticket: TicketRow, e
 }
 
 /** A stable per-ticket root, so every mail about a ticket threads together in an agent's client. */
-function ticketRoot(sender: Sender, ref: string): string {
+export function ticketRoot(sender: Sender, ref: string): string {
   return `${ref}@${sender.helpdeskAddress.slice(sender.helpdeskAddress.lastIndexOf('@') + 1)}`;
 }
 
 /** The customer's latest message on the ticket: what a mail to them answers (threads it in their client). */
-async function customerThread(tx: Tx, ticketId: number): Promise<{ inReplyTo: string | undefined; references: string[] }> {
+export async function customerThread(tx: Queryable, ticketId: number): Promise<{ inReplyTo: string | undefined; references: string[] }> {
   const last = (await tx('messages').where({ ticket_id: ticketId, direction: 'in', suspicious: false }).orderBy('id', 'desc').first('message_id', 'references')) as
     | { message_id: string; references: string[] }
     | undefined;

@@ -3,7 +3,7 @@ import { NO_UPDATES } from '../outbox/context.js';
 import { findAgentById } from '../store/agents.js';
 import type { Db, Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
-import { claimTicketsWithDueTimers, firedTimers, lockTicketTimers, markTimerFired, nextDueTimer, replacePendingTimers, type TimerRow } from '../store/timers.js';
+import { claimTicketsWithDueTimers, clearPendingListFired, insertTimers, lockTicketRow, markTimerFired, nextDueTimer, type TimerRow } from '../store/timers.js';
 import { findTicketById, saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { formatMinutes, ONCE_KINDS, plannedTimers, type SlaSettings, type TimerKind } from '../ticket/sla.js';
 import { leads, mailAgents, mailCustomer, varsFor, type Person, type WorkflowDeps } from './notify.js';
@@ -14,11 +14,11 @@ export interface TimerDeps extends WorkflowDeps {
 }
 
 /** Recomputes a ticket's pending timers from its current state; call after any change, in the same transaction. */
-export async function rescheduleTimers(tx: Tx, deps: TimerDeps, ticketId: number): Promise<void> {
-  await lockTicketTimers(tx, ticketId);
-  const t = await findTicketById(tx, ticketId);
+export async function rescheduleTimers(tx: Tx, deps: TimerDeps, ticketId: number, opts: { createdInThisTransaction?: boolean } = {}): Promise<void> {
+  const t = await lockTicketRow<TicketRow>(tx, ticketId);
   if (!t) return;
-  const fired = await firedTimers(tx, ticketId);
+  // A ticket created in this transaction has no timers yet: nothing to clear, nothing fired.
+  const fired = opts.createdInThisTransaction ? [] : await clearPendingListFired(tx, ticketId);
   const firedKinds = new Set(fired.map((f) => f.kind));
   const lastReminder = fired.filter((f) => f.kind === 'customer_update_reminder').at(-1)?.fired_at;
   const lastUpdate = new Date(t.last_customer_update_at ?? t.created_at);
@@ -36,7 +36,7 @@ export async function rescheduleTimers(tx: Tx, deps: TimerDeps, ticketId: number
     },
     deps.sla,
   ).filter((p) => !(ONCE_KINDS.includes(p.kind) && firedKinds.has(p.kind)));
-  await replacePendingTimers(tx, ticketId, planned);
+  await insertTimers(tx, ticketId, planned);
 }
 
 const TITLES: Record<TimerKind, string> = {

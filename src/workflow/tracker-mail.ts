@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Decision } from '../mail/decision.js';
+import { trackerReplyAddress, type AuthVerdict } from '../mail/auth.js';
 import type { MailKind } from '../mail/screen/index.js';
 import type { BugVars } from '../outbox/context.js';
 import { bugsByKey, insertBug, listBugs, setBugKey, setBugStatus, type BugRow } from '../store/bugs.js';
@@ -10,7 +11,6 @@ import type { Tracker, TrackerSet } from '../tracker/config.js';
 import type { IntakePlan, ThreadMatch } from '../ticket/intake.js';
 import { isAllowed } from '../ticket/machine.js';
 import { compileRegex, foldText } from '../ticket/rules.js';
-import { plusAddress } from './bugs.js';
 import { findAgentById } from '../store/agents.js';
 import { mailAgents, triagePeople, varsFor, type Person, type WorkflowDeps } from './notify.js';
 
@@ -94,14 +94,14 @@ async function ownerOrTriage(tx: Tx, config: Config, ticket: TicketRow): Promise
   return owner ? [{ email: owner.email, name: owner.name }] : triagePeople(tx, config);
 }
 
-function bugVars(config: Config, ticket: TicketRow, bug: BugRow | undefined, news: TrackerNews, extra: Partial<BugVars> = {}): BugVars {
+function bugVars(deps: WorkflowDeps, ticket: TicketRow, bug: BugRow | undefined, news: TrackerNews, extra: Partial<BugVars> = {}): BugVars {
   return {
     summary: bug?.summary ?? '',
     key: bug?.key ?? news.keys[0] ?? null,
     tracker: news.tracker.name,
     steps: null,
     attachments: [],
-    replyAddress: plusAddress(config.helpdeskAddress, ticket.ref),
+    replyAddress: trackerReplyAddress(deps.config.helpdeskAddress, deps.secret, ticket.ref, news.tracker.name),
     done: news.done,
     knownIssue: false,
     otherTicket: null,
@@ -154,7 +154,7 @@ export async function onTrackerNews(tx: Tx, deps: WorkflowDeps, ticket: TicketRo
     decisions.push({ stage: 'bug', verdict: 'update', reason: `news from ${news.tracker.name}${bug?.key ? ` about ${bug.key}` : ''}: an internal note, no reply; the assignee is told` });
   }
   const people = await ownerOrTriage(tx, deps.config, current);
-  const vars = await varsFor(tx, deps.config, current, { bug: bugVars(deps.config, current, bug, news) });
+  const vars = await varsFor(tx, deps.config, current, { bug: bugVars(deps, current, bug, news) });
   sent += await mailAgents(tx, deps, current, 'bug_update', people, (p) => ({ ...vars, agent: { name: p.name, email: p.email } }));
 
   // The known issue: every other ticket on the same item hears it is fixed, once.
@@ -166,7 +166,7 @@ export async function onTrackerNews(tx: Tx, deps: WorkflowDeps, ticket: TicketRo
       if (!t) continue;
       const resumed = await resume(tx, t, actor);
       await addEvent(tx, t.id, 'bug_done', actor, { tracker: news.tracker.name, key: bug!.key, knownIssue: true, filedFrom: ticket.ref });
-      const otherVars = await varsFor(tx, deps.config, resumed, { bug: bugVars(deps.config, resumed, other, news, { key: bug!.key, knownIssue: true, otherTicket: ticket.ref }) });
+      const otherVars = await varsFor(tx, deps.config, resumed, { bug: bugVars(deps, resumed, other, news, { key: bug!.key, knownIssue: true, otherTicket: ticket.ref }) });
       sent += await mailAgents(tx, deps, resumed, 'bug_update', await ownerOrTriage(tx, deps.config, resumed), (p) => ({ ...otherVars, agent: { name: p.name, email: p.email } }));
     }
   }
@@ -176,4 +176,15 @@ export async function onTrackerNews(tx: Tx, deps: WorkflowDeps, ticket: TicketRo
 /** A tracker's mail on a ticket (already stored as a note by the caller). */
 export async function onTrackerMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow, tracker: Tracker, mail: { subject: string; body: string }, decisions: Decision[]): Promise<number> {
   return onTrackerNews(tx, deps, ticket, readTrackerMail(tracker, mail, deps.config.ticketPrefix), decisions);
+}
+
+/**
+ * A mail that names a tracker as its sender but passed neither DMARC nor the signed reply address:
+ * kept (flagged suspicious by the caller) as a note with the reason, and nothing else — no status
+ * change, no key learnt, nobody mailed. From is forgeable; a forger must not close the loop.
+ */
+export async function onForgedTrackerMail(tx: Tx, ticket: TicketRow, tracker: Tracker, from: string, verdict: Extract<AuthVerdict, { ok: false }>, decisions: Decision[]): Promise<number> {
+  await addEvent(tx, ticket.id, 'tracker_refused', from, { tracker: tracker.name, reason: verdict.reason });
+  decisions.push({ stage: 'bug', verdict: 'ignored', reason: `claims to be tracker ${tracker.name} but is not authenticated: stored as a suspicious note; no status change, nobody told` });
+  return 0;
 }

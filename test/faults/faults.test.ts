@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../support/cli.js';
 import { startMailStack, type MailStack } from '../support/mailstack.js';
@@ -113,7 +114,14 @@ describe('fault suite: nothing lost, nothing twice', () => {
     expect(gateways.filter(isLeading), 'exactly one leader').toHaveLength(1);
     await kill9(leader);
     const killedAt = Date.now();
-    await waitUntil('the follower taking over', async () => isLeading(follower), 15_000);
+    await waitUntil('the follower taking over', async () => isLeading(follower), 15_000).catch(async (err: Error) => {
+      // Say what the follower was doing: its leadership log lines.
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const locks = await client.query("SELECT l.pid, l.granted, a.application_name, a.state, a.backend_start FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory'");
+      await client.end();
+      throw new Error(`${err.message}; advisory locks: ${JSON.stringify(locks.rows)}; follower said:\n${follower.output().split('\n').slice(-12).join('\n')}\nleader said:\n${leader.output().split('\n').slice(-6).join('\n')}`);
+    });
     const takeoverMs = Date.now() - killedAt;
     await sendMails(stack, backlog, backlog.mails.slice(BACKLOG / 2));
     await settle(url, backlog, LIMIT / 2);

@@ -133,7 +133,23 @@ describe('auto-assignment and agents away', () => {
     await expect(agentsAway(ctx, bob, { until: '2001-01-01' })).rejects.toThrow('--until 2001-01-01 is in the past');
     await expect(agentsAway(ctx, bob, { until: 'next week' })).rejects.toThrow(/--until must be a date/);
     await expect(agentsAway(ctx, 'nobody@example.test', { until: '2099-01-01' })).rejects.toThrow('no agent nobody@example.test');
-    expect(await agentsBack(ctx, bob)).toBe(`agent ${bob} is available again (tickets handed back stay in the queue)`);
+    const handed = ((await db('events').join('tickets', 'tickets.id', 'events.ticket_id').where({ 'events.type': 'released', 'events.actor': 'system' }).orderBy('events.id').select('tickets.ref')) as { ref: string }[]).map((r) => r.ref);
+    expect(handed).toHaveLength(2);
+
+    // #assign to an away agent still works; the result reply says until when.
+    await mail(lead, `Re: [${handed[0]}] Server down`, '#assign bob');
+    expect((await ticketView(db, handed[0]!)).assignee).toBe(bob);
+    const result = (await listOutbox(db, { ticketId: (await findTicketByRef(db, handed[0]!))!.id })).filter((o) => o.kind === 'command_result').at(-1)!;
+    expect(result.to_addresses).toEqual([lead]);
+    expect(result.text_body).toMatch(/Please note:\s+- bob@example\.test is away until 2099-01-0[45]T[\d:.]+Z \(off tomorrow, back in January\)/);
+
+    expect((await agentsBack(ctx, bob)).split('\n')).toEqual([
+      `agent ${bob} is available again`,
+      `handed back while away: ${handed[0]} (theirs again), ${handed[1]} (still in the queue)`,
+      'they stay where they are: nothing is taken back automatically (reply #assign me on a ticket to take it)',
+    ]);
+    expect((await ticketView(db, handed[1]!))).toMatchObject({ status: 'reviewing', assignee: null });
+    expect(await agentsBack(ctx, cat)).toBe(`agent ${cat} is available again\nthey were not marked away`);
     const json = JSON.parse(await agentsList(ctx, { json: true })) as { email: string; away: unknown }[];
     expect(json.find((a) => a.email === bob)!.away).toBeNull();
   });

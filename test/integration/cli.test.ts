@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../support/cli.js';
+import { ROOT, runCli, startDaemon } from '../support/cli.js';
 
 const SAMPLE = join(ROOT, 'examples', 'first-request.eml');
 const REPLY = join(ROOT, 'examples', 'reply.eml');
@@ -143,5 +143,22 @@ describe('the deskmail CLI (embedded database, local mode)', () => {
     expect(r.code, r.stderr).toBe(75);
     expectOneLine(r.stderr);
     expect(r.stderr).not.toContain('secret');
+    expect(r.stdout).not.toContain('Acquire connection error');
+  });
+
+  it('run says where the health server listens when HEALTH_PORT is set (0: the port it picked)', async () => {
+    const daemon = startDaemon({ DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-cli-run-')), HEALTH_PORT: '0' });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/health: +http:/.test(daemon.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const url = /health: +(http:\/\/127\.0\.0\.1:\d+\/healthz)/.exec(daemon.output())?.[1];
+      expect(url, daemon.output()).toBeDefined();
+      expect(url).not.toMatch(/:0\//);
+      const res = await fetch(url!);
+      expect(res.status).toBe(200);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
   });
 });

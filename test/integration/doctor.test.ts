@@ -52,5 +52,9 @@ describe('deskmail doctor', () => {
     expect(lineOf(unreachable.stdout, 'smtp')).toMatch(/^FAIL smtp +cannot reach 127\.0\.0\.1:1/);
     expect(lineOf(unreachable.stdout, 'database')).toMatch(/^FAIL database +PostgreSQL \(DATABASE_URL\): cannot reach the server \(ECONNREFUSED\)/);
     expect(unreachable.stdout).not.toContain('secret');
+    // Only doctor's own lines: knex's "Acquire connection error" and its stack stay out of the output.
+    expect(unreachable.stdout).not.toContain('Acquire connection error');
+    for (const line of unreachable.stdout.trimEnd().split('\n')) expect(line).toMatch(/^(ok {2}|FAIL) \S/);
+    expect(unreachable.stderr).toBe('');
   });
 });

@@ -1,76 +1,36 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketView, type TicketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
-import { upsertAgent } from '../../src/store/agents.js';
-import { freshDatabase } from '../support/postgres.js';
-import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor, waitForMailbox, type FetchedMail } from '../support/mail-client.js';
-
-const AUTHSERV = 'mx.helpdesk.test';
+import { AUTHSERV, startDesk, type E2eDesk } from '../support/e2e.js';
+import { readMailbox, uniqueAddress, waitForMailbox, type FetchedMail } from '../support/mail-client.js';
 
 /**
  * Agents run tickets from their own mail client, on the real stack: commands by mail, replies to
  * the customer, the customer reopening, and forged agent mail refused.
  */
 describe('agents commanding tickets by mail', () => {
-  const support = uniqueAddress('support', 'helpdesk.test');
+  let support: string;
   const customer = uniqueAddress('gina', 'example.test');
   const lead = uniqueAddress('lena', 'example.test');
   const agent = uniqueAddress('bob', 'example.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let ctx: AppContext;
-  let gateway: RunningGateway;
-  let seq = 0;
+  let desk: E2eDesk;
 
   /** The receiving MTA vouches for agents' mail with DMARC pass (what Authentication-Results looks like in production). */
   const authenticated = (domain: string): string[] => [`Authentication-Results: ${AUTHSERV}; dkim=pass header.d=${domain}; dmarc=pass (p=reject) header.from=${domain}`];
 
-  async function mailFrom(from: string, subject: string, body: string, opts: { to?: string; headers?: string[] } = {}): Promise<string> {
-    const id = `agents-${++seq}-${Date.now()}@example.test`;
-    const to = opts.to ?? support;
-    await sendRaw(rawMail({ from, to, subject, messageId: id, body, extraHeaders: opts.headers }), { from, to: [to] });
-    return id;
+  async function mailFrom(from: string, subject: string, body: string, opts: { to?: string; headers?: string[] } = {}): Promise<void> {
+    await desk.mail(from, opts.to ?? support, subject, body, { headers: opts.headers });
   }
-
-  async function ticketAfter(ref: string, predicate: (t: TicketView) => boolean): Promise<TicketView> {
-    return waitFor(`${ref} to change`, async () => {
-      const t = await ticketView(ctx.db, ref);
-      return predicate(t) ? t : undefined;
-    });
-  }
+  const ticketAfter = (ref: string, predicate: (t: TicketView) => boolean): Promise<TicketView> => desk.ticketAfter(ref, predicate);
 
   const subjects = (mails: FetchedMail[]): string[] => mails.map((m) => m.headers.get('subject') ?? '');
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const s = mailStack();
-    ctx = await openContext(
-      loadConfig({
-        DATABASE_URL: db.url,
-        IMAP_URL: s.imapUrl(support),
-        SMTP_URL: s.smtpUrl(),
-        HELPDESK_ADDRESS: support,
-        HELPDESK_NAME: 'Acme Support',
-        TRUSTED_AUTHSERV_ID: AUTHSERV,
-        POLL_INTERVAL: '5',
-        DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-agents-')),
-      }),
-      silentLogger(),
-    );
-    await upsertAgent(ctx.db, { email: lead, name: 'Lena Lead', role: 'lead', skills: [] });
-    await upsertAgent(ctx.db, { email: agent, name: 'Bob Agent', role: 'agent', skills: [] });
-    gateway = startGateway(ctx);
+    desk = await startDesk('agents', { agents: [{ email: lead, name: 'Lena Lead', role: 'lead' }, { email: agent, name: 'Bob Agent', role: 'agent' }] });
+    support = desk.support;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   it('announces a new ticket to the leads for triage', async () => {
@@ -106,7 +66,7 @@ describe('agents commanding tickets by mail', () => {
     await mailFrom(agent, 'Re: [HD-1] Toner empty', '#priority low\n#resolve\nThis should not reach the customer.', { headers: authenticated('example.test') });
     const mails = await waitForMailbox(agent, (m) => m.some((x) => x.source.includes('needs a note')));
     expect(mails.length).toBeGreaterThanOrEqual(2);
-    const t = await ticketView(ctx.db, 'HD-1');
+    const t = await ticketView(desk.ctx.db, 'HD-1');
     expect(t.priority).toBe('P2');
     expect(t.events.map((e) => e.type)).toContain('commands_refused');
     await new Promise((r) => setTimeout(r, 1000));
@@ -140,7 +100,7 @@ describe('agents commanding tickets by mail', () => {
     await mailFrom(agent, 'Re: [HD-1] Toner empty', '#close\nClosing this.', { headers: [`Authentication-Results: ${AUTHSERV}; dmarc=fail header.from=example.test`] });
     const warned = await waitForMailbox(agent, (m) => m.length > before);
     expect(warned.at(-1)!.source).toMatch(/could not be authenticated|not authenticated|forged/i);
-    const t = await ticketView(ctx.db, 'HD-1');
+    const t = await ticketView(desk.ctx.db, 'HD-1');
     expect(t.status).toBe('in_progress');
     expect(t.events.map((e) => e.type)).toContain('forged_agent_mail');
   });

@@ -1,19 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketView, type TicketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
-import { upsertAgent } from '../../src/store/agents.js';
+import type { AppContext } from '../../src/context.js';
+import { csatAddress } from '../../src/mail/csat.js';
 import { findCsat } from '../../src/store/csat.js';
-import { freshDatabase } from '../support/postgres.js';
-import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor, waitForMailbox, type FetchedMail } from '../support/mail-client.js';
-
-const AUTHSERV = 'mx.helpdesk.test';
+import { dmarcPass, startDesk, type E2eDesk } from '../support/e2e.js';
+import { readMailbox, sendRaw, uniqueAddress, waitFor, waitForMailbox, type FetchedMail } from '../support/mail-client.js';
 
 /**
  * The survey round trip on the real stack: a ticket closes, the survey reaches the customer's
@@ -21,65 +13,34 @@ const AUTHSERV = 'mx.helpdesk.test';
  * rating lands on the ticket without reopening it; forged, replayed and late ratings are refused.
  */
 describe('customer satisfaction by mail', () => {
-  const support = uniqueAddress('support', 'helpdesk.test');
+  let support: string;
   const customer = uniqueAddress('carol', 'example.test');
   const lead = uniqueAddress('lena', 'example.test');
   const agent = uniqueAddress('bob', 'example.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let desk: E2eDesk;
   let ctx: AppContext;
-  let gateway: RunningGateway;
-  let seq = 0;
   let survey: FetchedMail;
   let links: Map<number, string>;
   let firstRating: string;
 
-  async function send(from: string, to: string, subject: string, body: string, opts: { headers?: string[]; inReplyTo?: string; messageId?: string } = {}): Promise<string> {
-    const id = opts.messageId ?? `csat-${++seq}-${Date.now()}@example.test`;
-    const raw = rawMail({ from, to, subject, messageId: id, body, extraHeaders: opts.headers, inReplyTo: opts.inReplyTo });
-    await sendRaw(raw, { from, to: [to] });
-    return raw;
-  }
-
-  async function ticketAfter(predicate: (t: TicketView) => boolean): Promise<TicketView> {
-    return waitFor('HD-1 to change', async () => {
-      const t = await ticketView(ctx.db, 'HD-1');
-      return predicate(t) ? t : undefined;
-    });
-  }
+  const send: E2eDesk['mail'] = (...args) => desk.mail(...args);
+  const ticketAfter = (predicate: (t: TicketView) => boolean): Promise<TicketView> => desk.ticketAfter('HD-1', predicate);
   const count = (t: TicketView, type: string): number => t.events.filter((e) => e.type === type).length;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const s = mailStack();
-    ctx = await openContext(
-      loadConfig({
-        DATABASE_URL: db.url,
-        IMAP_URL: s.imapUrl(support),
-        SMTP_URL: s.smtpUrl(),
-        HELPDESK_ADDRESS: support,
-        HELPDESK_NAME: 'Acme Support',
-        TRUSTED_AUTHSERV_ID: AUTHSERV,
-        POLL_INTERVAL: '5',
-        DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-csat-')),
-      }),
-      silentLogger(),
-    );
-    await upsertAgent(ctx.db, { email: lead, name: 'Lena Lead', role: 'lead', skills: [] });
-    await upsertAgent(ctx.db, { email: agent, name: 'Bob Agent', role: 'agent', skills: [] });
-    gateway = startGateway(ctx);
+    desk = await startDesk('csat', { agents: [{ email: lead, name: 'Lena Lead', role: 'lead' }, { email: agent, name: 'Bob Agent', role: 'agent' }] });
+    ({ support, ctx } = desk);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   it('sends the survey, with one signed mailto link per rating, when an agent closes the ticket', async () => {
     await send(customer, support, 'Cannot print', 'The printer on floor 2 does nothing.');
     await waitForMailbox(customer, (m) => m.length >= 1);
     await send(agent, support, 'Re: [HD-1] Cannot print', '#resolve Queue was paused; the print server now restarts it on boot\n#close', {
-      headers: [`Authentication-Results: ${AUTHSERV}; dkim=pass header.d=example.test; dmarc=pass header.from=example.test`],
+      headers: [dmarcPass()],
     });
     const mails = await waitForMailbox(customer, (m) => m.some((x) => /How did we do/.test(x.headers.get('subject') ?? '')));
     survey = mails.find((x) => /How did we do/.test(x.headers.get('subject') ?? ''))!;
@@ -142,5 +103,25 @@ describe('customer satisfaction by mail', () => {
     expect(t.status).toBe('closed');
     await new Promise((r) => setTimeout(r, 500));
     expect((await readMailbox(customer)).length).toBe(before);
+  });
+
+  it('drops a rating link for a ticket that does not exist, with the reason: no ticket, no acknowledgment', async () => {
+    const before = (await readMailbox(customer)).length;
+    const stale = csatAddress(support, ctx.secret, 'HD-99', 5);
+    const raw = await send(customer, stale, 'Rating 5 (Great) [HD-99]', 'Anything you would like to add? Write it here (optional):\n\nThanks!');
+    const id = /Message-ID: <([^>]+)>/.exec(raw)![1]!;
+    const receipt = await waitFor('the rating to be dropped', async () => (await ctx.db('receipts').where({ message_id: id }).first('outcome', 'reason')) as { outcome: string; reason: string } | undefined);
+    expect(receipt).toEqual({ outcome: 'dropped', reason: 'a rating (survey link signed by us) for HD-99, which does not exist: dropped, no ticket opened' });
+    expect(Number((await ctx.db('tickets').count('id as count').first())!['count'])).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await readMailbox(customer)).length).toBe(before);
+  });
+
+  it('refuses, on the ticket it threads to, a rating link signed for another ticket', async () => {
+    await send(customer, csatAddress(support, ctx.secret, 'HD-99', 5), 'Rating 5 [HD-1]', '');
+    const t = await ticketAfter((x) => count(x, 'csat_refused') === 3);
+    expect(t.events.filter((e) => e.type === 'csat_refused').at(-1)!.data['reason']).toMatch(/signature/);
+    expect(t.status).toBe('closed');
+    expect((await ctx.db('csat_ratings').first('rating')).rating).toBe(2);
   });
 });

@@ -1,42 +1,23 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ticketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
-import { upsertAgent } from '../../src/store/agents.js';
-import { freshDatabase } from '../support/postgres.js';
-import { mailStack, rawMail, sendRaw, uniqueAddress, waitFor, waitForMailbox } from '../support/mail-client.js';
+import { startDesk, type E2eDesk } from '../support/e2e.js';
+import { rawMail, sendRaw, uniqueAddress, waitForMailbox } from '../support/mail-client.js';
 
 /** The shipped triage rules on the real stack: an outage is P1 Technical Issues, phishing goes straight to the leads. */
 describe('triage rules on arrival', () => {
-  const support = uniqueAddress('support', 'helpdesk.test');
+  let support: string;
   const customer = uniqueAddress('hank', 'example.test');
   const lead = uniqueAddress('lara', 'example.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let ctx: AppContext;
-  let gateway: RunningGateway;
+  let desk: E2eDesk;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const s = mailStack();
-    ctx = await openContext(
-      loadConfig({ DATABASE_URL: db.url, IMAP_URL: s.imapUrl(support), SMTP_URL: s.smtpUrl(), HELPDESK_ADDRESS: support, POLL_INTERVAL: '5', DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-triage-')) }),
-      silentLogger(),
-    );
-    await upsertAgent(ctx.db, { email: lead, name: 'Lara Lead', role: 'lead', skills: [] });
-    gateway = startGateway(ctx);
+    desk = await startDesk('triage', { agents: [{ email: lead, name: 'Lara Lead', role: 'lead' }] });
+    support = desk.support;
   });
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
-  const ticket = (ref: string) => waitFor(ref, async () => ticketView(ctx.db, ref).catch(() => undefined));
+  const ticket = (ref: string) => desk.ticketAfter(ref);
 
   it('a "server down" mail becomes P1 Technical Issues, with the rules in its decision record', async () => {
     await sendRaw(rawMail({ from: customer, to: support, subject: 'Our server is down', messageId: 'hank-1@example.test', body: 'Production has been down for all users since 9:00.' }), { from: customer, to: [support] });

@@ -59,6 +59,28 @@ describe('deskmail templates (CLI)', () => {
     expect(mail.text).toContain('Thank you for writing to us.');
     expect(mail.html).toContain('style=');
     expect(mail.headers.get('x-deskmail-ticket')).toBe('HD-42');
+    // The sender's own headers: an acknowledgment answers the request, suppresses auto-replies, carries our loop token.
+    expect(mail.messageId).toMatch(/^<HD-42\.received\.[0-9a-f-]{36}@localhost>$/);
+    expect(mail.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(mail.headers.get('x-auto-response-suppress')).toBe('All');
+    expect(mail.headers.get('x-deskmail-loop')).toBe('support@localhost');
+    expect(mail.inReplyTo).toBe('<request.HD-42@example.invalid>');
+    expect(mail.replyTo?.text).toBe('support@localhost');
+  });
+
+  it('preview --eml of an agent notification carries the signed Reply-To and threads under the ticket, like the real mail', async () => {
+    const eml = join(mkdtempSync(join(tmpdir(), 'deskmail-eml-')), 'assigned.eml');
+    const w = await runCli(['templates', 'preview', 'assigned', '--eml', eml], { env: { DESKMAIL_SECRET: 'preview-test-secret' } });
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).toBe('');
+    const mail = await simpleParser(readFileSync(eml));
+    const { agentReplyAddress } = await import('../../src/mail/auth.js');
+    const agent = mail.to && !Array.isArray(mail.to) ? mail.to.value[0]!.address! : '';
+    expect(mail.replyTo?.text).toBe(agentReplyAddress('support@localhost', 'preview-test-secret', 'HD-42', agent));
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(mail.headers.get('references')).toBe('<HD-42@localhost>');
+    const unsigned = await runCli(['templates', 'preview', 'assigned', '--eml', eml]);
+    expect(unsigned.stderr).toContain('placeholder secret');
   });
 
   it('a German customer\'s ticket gets the German acknowledgment, and preview --ticket shows it', async () => {
@@ -76,6 +98,17 @@ describe('deskmail templates (CLI)', () => {
     expect(sent.stdout).toContain('Subject: [HD-1] Drucker druckt nur leere Seiten');
     expect(sent.stdout).toContain('Guten Tag Jonas Kunde,');
     expect(sent.stdout).toContain('Template: received.de');
+    // --eml --ticket: the same header set as the acknowledgment that really went out, threaded under the same mail.
+    const file = join(env.DESKMAIL_DATA_DIR, 'preview.eml');
+    const previewed = await runCli(['templates', 'preview', 'received', '--ticket', 'HD-1', '--eml', file], { env });
+    expect(previewed.code, previewed.stderr).toBe(0);
+    const preview = await simpleParser(readFileSync(file));
+    const names = (m: typeof preview): string[] => [...m.headers.keys()].filter((k) => !['date', 'mime-version', 'content-type'].includes(k)).sort();
+    expect(names(preview)).toEqual(names(ackMail));
+    for (const h of ['auto-submitted', 'x-auto-response-suppress', 'x-deskmail-loop', 'x-deskmail-ticket', 'in-reply-to', 'references', 'reply-to']) {
+      expect(JSON.stringify(preview.headers.get(h)), h).toBe(JSON.stringify(ackMail.headers.get(h)));
+    }
+    expect(preview.html).toMatch(/<html lang="de">/);
     const missing = await runCli(['templates', 'preview', 'received', '--ticket', 'HD-99'], { env });
     expect(missing.code).toBe(2);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentAuthPolicy } from '../../src/config.js';
-import { agentReplyAddress, authenticateAgent, replyToken, type AuthPolicy, type AuthVerdict } from '../../src/mail/auth.js';
+import { agentReplyAddress, authenticateAgent, authenticateTracker, replyToken, trackerReplyAddress, type AuthPolicy, type AuthVerdict } from '../../src/mail/auth.js';
 import { parsedMessage } from '../support/raw-mail.js';
 
 const HELPDESK = 'support@help.test';
@@ -160,5 +160,44 @@ describe('AGENT_AUTH=dmarc: the trusted Authentication-Results', () => {
   it("in dmarc mode, a customer cannot pass with an agent's signed address in Cc", async () => {
     const v = await verdict(['From: carol@customer.test', `To: ${HELPDESK}`, `Cc: ${signed(BOB)}`], policy('dmarc'));
     expect(v.ok).toBe(false);
+  });
+});
+
+describe('mail claiming to be the development tracker', () => {
+  const JIRA = 'jira@tracker.test';
+  const trackerSigned = (ref = REF, tracker = 'jira'): string => trackerReplyAddress(HELPDESK, SECRET, ref, tracker);
+  async function trackerVerdict(headers: string[], p: AuthPolicy): Promise<AuthVerdict> {
+    const mail = await parsedMessage([...headers, `Subject: [JIRA] (APP-1) Export crashes [${REF}]`, 'Message-ID: <t1@tracker.test>'], 'Dev Dan changed the status to Done.\n');
+    return authenticateTracker(mail, p, 'jira');
+  }
+
+  it('its reply address is the ticket\'s plus address with a token no agent address shares', () => {
+    expect(trackerSigned()).toMatch(/^support\+HD-7\.[0-9a-f]{20}@help\.test$/);
+    expect(trackerSigned()).not.toBe(signed(JIRA));
+    expect(trackerSigned('HD-8')).not.toBe(trackerSigned());
+    expect(trackerSigned(REF, 'asana')).not.toBe(trackerSigned());
+  });
+
+  const passes: [string, AgentAuthPolicy, string[], string][] = [
+    ['an answer to the signed bug-report address (token mode)', 'token', [`From: ${JIRA}`, `To: ${trackerSigned()}`], 'reply address signed for tracker jira'],
+    ['an answer to the signed address (dmarc mode, no header)', 'dmarc', [`From: ${JIRA}`, `To: ${trackerSigned()}`], 'reply address signed for tracker jira'],
+    ['a DMARC pass for the tracker\'s domain from our MTA', 'dmarc', [`Authentication-Results: ${TRUSTED}; dmarc=pass header.from=tracker.test`, `From: ${JIRA}`, `To: ${HELPDESK}`], `dmarc=pass (${TRUSTED})`],
+    ['anything in local mode (AGENT_AUTH=off)', 'off', [`From: ${JIRA}`, `To: ${HELPDESK}`], 'AGENT_AUTH=off (local mode)'],
+  ];
+  it.each(passes)('%s passes', async (_name, mode, headers, method) => {
+    expect(await trackerVerdict(headers, policy(mode))).toEqual({ ok: true, method });
+  });
+
+  const fails: [string, AgentAuthPolicy, string[], RegExp][] = [
+    ['a forged From to the plain plus address', 'dmarc', [`From: ${JIRA}`, `To: support+HD-7@help.test`], /no Authentication-Results header from mx\.help\.test; not sent to the reply address signed for tracker jira/],
+    ['a forged From with a DMARC fail', 'dmarc', [`Authentication-Results: ${TRUSTED}; dmarc=fail header.from=tracker.test`, `From: ${JIRA}`, `To: ${HELPDESK}`], /no DMARC or aligned DKIM pass for tracker\.test/],
+    ['the signed address of another ticket', 'dmarc', [`From: ${JIRA}`, `To: ${trackerSigned('HD-8')}`], /not sent to the reply address signed for tracker jira/],
+    ['an agent\'s signed address, not the tracker\'s', 'token', [`From: ${JIRA}`, `To: ${signed(BOB)}`], /^not sent to the reply address signed for tracker jira and this ticket$/],
+    ['a DMARC pass in token mode (token mode trusts only the token)', 'token', [`Authentication-Results: ${TRUSTED}; dmarc=pass header.from=tracker.test`, `From: ${JIRA}`, `To: ${HELPDESK}`], /not sent to the reply address/],
+  ];
+  it.each(fails)('%s is refused', async (_name, mode, headers, reason) => {
+    const v = await trackerVerdict(headers, policy(mode));
+    expect(v.ok).toBe(false);
+    expect(!v.ok && v.reason).toMatch(reason);
   });
 });

@@ -537,6 +537,25 @@ describe('runCommands: the rules of each verb', () => {
       expect(effects.events).toContainEqual({ type: 'workload_exceeded', data: { agent: 'bea@help.test', openTickets: 4, cap: 3 } });
     });
 
+    it('assigning an agent who is away still works, and the reply and the history say until when', () => {
+      const now = new Date('2026-11-23T09:00:00Z');
+      const away: AgentInfo = { ...BOB, awayUntil: new Date('2026-12-01T08:00:00Z'), awayNote: 'off until Monday' };
+      const env = { ...envFor(ANN), agents: [ANN, away, BEA], now };
+      const { applied, results, effects } = run(ticket('new'), '#assign bob', env);
+      expect(applied).toBe(true);
+      expect(results[0]!.message).toBe('assigned to Bob Smith <bob@help.test>');
+      expect(effects.draft.assigneeId).toBe(BOB.id);
+      expect(effects.warnings).toEqual(['bob@help.test is away until 2026-12-01T08:00:00.000Z (off until Monday)']);
+      expect(effects.events[0]!.data).toMatchObject({ to: 'bob@help.test', awayUntil: '2026-12-01T08:00:00.000Z' });
+    });
+
+    it('an away mark that has lapsed is no warning', () => {
+      const lapsed: AgentInfo = { ...BOB, awayUntil: new Date('2026-11-20T00:00:00Z'), awayNote: null };
+      const { effects } = run(ticket('new'), '#assign bob', { ...envFor(ANN), agents: [ANN, lapsed, BEA], now: new Date('2026-11-23T09:00:00Z') });
+      expect(effects.warnings).toEqual([]);
+      expect(effects.events[0]!.data).not.toHaveProperty('awayUntil');
+    });
+
     it('reaching the cap exactly is not a warning', () => {
       const { effects } = run(ticket('new'), '#assign ann');
       expect(effects.warnings).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMENT_PROMPT, commentFromText, csatAddress, csatAddressClaim, csatLinks, ratingFromText } from '../../src/mail/csat.js';
 import { threadKeys } from '../../src/mail/thread.js';
-import { refusal, type CsatClaim } from '../../src/workflow/csat.js';
+import { orphanRating, refusal, type CsatClaim } from '../../src/workflow/csat.js';
 import type { InboundMail } from '../../src/mail/parse.js';
 
 const HELPDESK = 'support@helpdesk.test';
@@ -95,5 +95,23 @@ describe('when a rating is refused', () => {
   ] as const)('refuses %s', (_label, patch, reason) => {
     const p = patch as { claim?: CsatClaim; ticket?: typeof closed; survey?: typeof surveyed | undefined; from?: string; now?: Date };
     expect(refusal(p.claim ?? claim, p.ticket ?? closed, 'survey' in p ? p.survey : surveyed, { ...base, ...(p.from ? { from: p.from } : {}), ...(p.now ? { now: p.now } : {}) })).toMatch(reason);
+  });
+});
+
+describe('a rating link whose ticket does not exist', () => {
+  const deps = { config: { helpdeskAddress: HELPDESK, ticketPrefix: 'HD' }, secret: 's3cret' } as unknown as Parameters<typeof orphanRating>[1];
+  it('is dropped with the reason, signed or not, and never opens a request', () => {
+    expect(orphanRating({ recipients: [csatAddress(HELPDESK, 's3cret', 'HD-99', 5)] }, deps, undefined)).toEqual({
+      action: 'drop',
+      reason: 'a rating (survey link signed by us) for HD-99, which does not exist: dropped, no ticket opened',
+    });
+    expect(orphanRating({ recipients: [csatAddress(HELPDESK, 'guessed', 'HD-99', 5)] }, deps, undefined)).toMatchObject({
+      action: 'drop',
+      reason: expect.stringContaining('with a bad signature') as unknown as string,
+    });
+  });
+  it('leaves every other mail to the usual plan', () => {
+    expect(orphanRating({ recipients: [HELPDESK, 'support+HD-99@helpdesk.test'] }, deps, undefined)).toBeUndefined();
+    expect(orphanRating({ recipients: [csatAddress(HELPDESK, 's3cret', 'HD-7', 5)] }, deps, { ref: 'HD-7' } as unknown as Parameters<typeof orphanRating>[2])).toBeUndefined();
   });
 });

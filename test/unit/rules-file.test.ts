@@ -51,7 +51,7 @@ describe('a broken rules file is refused with one line naming file and line', ()
     ['an assignee that is not an address', `${HEAD}  - name: a\n    then: { assign: bob }\n`, 'rules.yaml:5:13: rules[0].then.assign: expected an email address'],
     ['a VIP entry that is neither address nor @domain', 'vip:\n  senders:\n    - ceo@big.example\n    - big.example\nrules: []\n', 'rules.yaml:4:7: vip.senders[1]: expected an address (ceo@example.com) or a domain (@example.com)'],
     ['a similarity above 1', 'duplicates:\n  similarity: 1.5\nrules: []\n', 'rules.yaml:2:3: duplicates.similarity: Too big: expected number to be <=1'],
-    ['an unknown match mode', 'match: some\nrules: []\n', 'rules.yaml:1:1: match: Invalid option: expected one of "all"|"first"'],
+    ['an unknown match mode', 'match: some\nrules: []\n', 'rules.yaml:1:1: match: expected one of "all"|"first"'],
     ['an empty file', '# nothing yet\n', 'rules.yaml:1:1: the rules file is empty (expected match:, rules: ...)'],
   ];
   it.each(cases)('%s', (_name, source, expected) => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { templateVars, type TemplateVars } from '../../src/outbox/context.js';
 import { TemplateRenderer, type RenderedMail } from '../../src/outbox/render.js';
+import { sampleInput } from '../../src/outbox/template-sample.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TEMPLATES = join(root, 'templates');
@@ -18,36 +19,17 @@ const TICKETLESS = ['weekly_digest', 'fetch_stalled'];
 const ALL_UPDATES: TemplateVars['updates'] = { workBegun: true, waitingForYou: true, escalated: true, resolved: true, closed: true, project: true, merged: true };
 const NO_UPDATES: TemplateVars['updates'] = { workBegun: false, waitingForYou: false, escalated: false, resolved: false, closed: false, project: false, merged: false };
 
-/** Every variable filled in. */
+const SAMPLE = sampleInput({ name: 'Acme Support', address: 'support@helpdesk.test' }, 'HD-7');
+
+/** Every variable filled in: the preview's sample ticket, with every update, a failed command, a warning and the verbs. */
 function full(patch: Partial<TemplateVars> = {}): TemplateVars {
   return templateVars({
-    helpdesk: { name: 'Acme Support', address: 'support@helpdesk.test' },
-    ticket: {
-      ref: 'HD-7',
-      subject: 'Printer on fire',
-      status: 'in_progress',
-      statusText: 'in progress',
-      priority: 'P2',
-      category: 'hardware',
-      tags: ['printer', 'urgent'],
-      assignee: { name: 'Bob Agent', email: 'bob@acme.test' },
-      resolution: 'Replaced the fuser unit.',
-      mergedInto: 'HD-12',
-    },
-    requester: { email: 'ann@example.test', name: 'Ann Customer' },
-    agent: { name: 'Bob Agent', email: 'bob@acme.test' },
-    note: 'Replaced the fuser unit; a firmware update will prevent it next time.',
-    message: { body: 'Hello,\n\nthe printer is smoking again.\nCan you help?', from: 'Ann Customer <ann@example.test>' },
+    ...SAMPLE,
+    ticket: { ...SAMPLE.ticket, mergedInto: 'HD-12' },
     updates: ALL_UPDATES,
-    results: [
-      { line: '#priority urgentish', ok: false, message: '#priority needs P1..P4 or critical, high, medium, low (got "urgentish")' },
-      { line: '#assign me', ok: true, message: 'assigned to Bob Agent <bob@acme.test>' },
-    ],
-    applied: true,
-    warnings: ['bob@acme.test now holds 4 open tickets, above the cap of 3'],
+    results: [{ line: '#priority urgentish', ok: false, message: '#priority needs P1..P4 or critical, high, medium, low (got "urgentish")' }, ...SAMPLE.results],
+    warnings: ['bob@example.com now holds 4 open tickets, above the cap of 3'],
     verbs: ['#assign EMAIL|NAME|me — give the ticket an owner', '#help — this list and the ticket\'s state'],
-    forged: { from: 'bob@acme.test', subject: 'Re: [HD-7] Printer on fire', reason: 'DMARC failed for acme.test' },
-    verifyWindowHours: 48,
     ...patch,
   });
 }
@@ -58,7 +40,7 @@ function sparse(patch: Partial<TemplateVars> = {}): TemplateVars {
   return templateVars({
     helpdesk: f.helpdesk,
     ticket: { ...f.ticket, status: 'new', statusText: 'new', category: null, tags: [], assignee: null, resolution: null, mergedInto: null },
-    requester: { email: 'ann@example.test', name: null },
+    requester: { email: 'alice@example.com', name: null },
     ...patch,
   });
 }
@@ -114,8 +96,8 @@ describe('shipped notification templates', () => {
 describe('agent_reply', () => {
   it('carries the agent\'s text, signed with the agent and the helpdesk, under the plain subject', () => {
     const mail = render('agent_reply', full({ updates: NO_UPDATES }));
-    expect(mail.subject).toBe('[HD-7] Printer on fire');
-    expect(mail.text).toContain('the printer is smoking again.\nCan you help?');
+    expect(mail.subject).toBe('[HD-7] The printer on floor 2 prints blank pages');
+    expect(mail.text).toContain('since this morning the printer only prints blank pages.\nCan you help?');
     expect(mail.text).toContain('Bob Agent\nAcme Support');
     expect(mail.html).toContain('Bob Agent<br>Acme Support');
     expect(mail.text).not.toContain('resolved');
@@ -154,7 +136,7 @@ describe('agent_reply', () => {
 describe('standalone customer updates', () => {
   it('resolved shows what was done and the verification window', () => {
     const mail = render('resolved', full({ note: 'Cleaned the rollers.', verifyWindowHours: 24 }));
-    expect(mail.subject).toBe('[HD-7] Resolved: Printer on fire');
+    expect(mail.subject).toBe('[HD-7] Resolved: The printer on floor 2 prints blank pages');
     expect(mail.text).toContain('Cleaned the rollers.');
     expect(mail.text).toContain("reply within 24 hours and we'll reopen it");
   });
@@ -180,7 +162,7 @@ describe('command_result', () => {
     const mail = render('command_result', full({ applied: false, verbs: null }));
     expect(mail.text).toContain('Nothing was changed and nothing was sent to the customer, because:');
     expect(mail.text).toContain('#priority urgentish\n    ✗ #priority needs P1..P4');
-    expect(mail.text).toContain('#assign me\n    ✓ fine, would have worked: assigned to Bob Agent <bob@acme.test>');
+    expect(mail.text).toContain('#assign me\n    ✓ fine, would have worked: assigned to Bob Agent <bob@example.com>');
     expect(mail.text.indexOf('#priority urgentish')).toBeLessThan(mail.text.indexOf('#assign me'));
     expect(mail.text).not.toContain('Done:');
     expect(mail.html).toContain('Nothing was changed and nothing was sent to the customer');
@@ -198,8 +180,8 @@ describe('command_result', () => {
     expect(mail.text).toMatch(/Status:\s+in progress/);
     expect(mail.text).toMatch(/Priority:\s+P2/);
     expect(mail.text).toMatch(/Category:\s+hardware/);
-    expect(mail.text).toMatch(/Assigned to:\s+Bob Agent <bob@acme.test>/);
-    expect(mail.text).toMatch(/Tags:\s+printer, urgent/);
+    expect(mail.text).toMatch(/Assigned to:\s+Bob Agent <bob@example.com>/);
+    expect(mail.text).toMatch(/Tags:\s+printer, floor-2/);
     expect(mail.html).toContain('#close — close the ticket');
     const without = render('command_result', full({ verbs: null }));
     expect(without.text).not.toContain('#close — close the ticket');
@@ -210,16 +192,16 @@ describe('agent notifications', () => {
   it('quote the customer\'s message, indented, with the ticket summary', () => {
     for (const name of ['new_ticket', 'customer_replied', 'assigned', 'escalated_leads']) {
       const mail = render(name, full());
-      expect(mail.text, name).toContain('Ann Customer <ann@example.test> wrote:\n\n    Hello,\n');
-      expect(mail.text, name).toContain('    the printer is smoking again.\n    Can you help?');
-      expect(mail.text, name).toMatch(/Ticket:\s+HD-7 — Printer on fire/);
-      expect(mail.html, name).toMatch(/<blockquote style="[^"]+">Hello,\n\nthe printer is smoking again.\nCan you help\?<\/blockquote>/);
+      expect(mail.text, name).toContain('Alice Customer <alice@example.com> wrote:\n\n    Hello,\n');
+      expect(mail.text, name).toContain('    since this morning the printer only prints blank pages.\n    Can you help?');
+      expect(mail.text, name).toMatch(/Ticket:\s+HD-7 — The printer on floor 2 prints blank pages/);
+      expect(mail.html, name).toMatch(/<blockquote style="[^"]+">Hello,\n\nsince this morning the printer only prints blank pages.\nCan you help\?<\/blockquote>/);
     }
   });
 
   it('escalated_leads names who escalated and why', () => {
     const mail = render('escalated_leads', full({ note: 'Needs a vendor contact.' }));
-    expect(mail.text).toContain('Bob Agent <bob@acme.test> has escalated ticket HD-7');
+    expect(mail.text).toContain('Bob Agent <bob@example.com> has escalated ticket HD-7');
     expect(mail.text).toContain('Needs a vendor contact.');
   });
 
@@ -231,8 +213,8 @@ describe('agent notifications', () => {
 
   it('forged_warning shows the suspicious mail', () => {
     const mail = render('forged_warning', full());
-    expect(mail.text).toContain('DMARC failed for acme.test');
-    expect(mail.text).toContain('Re: [HD-7] Printer on fire');
+    expect(mail.text).toContain('DMARC failed for example.com');
+    expect(mail.text).toContain('Re: [HD-7] The printer on floor 2 prints blank pages');
     expect(mail.text).toContain('flagged as suspicious');
     expect(mail.text).toContain('DKIM and DMARC');
     expect(mail.subject).toBe('[HD-7] Warning: a mail sent as you could not be authenticated');
@@ -247,8 +229,8 @@ describe('customer and agent text is data, never template or markup', () => {
     return {
       ...f,
       ticket: { ...f.ticket, subject: hostile, category: hostile, tags: [hostile], resolution: hostile },
-      requester: { email: 'ann@example.test', name: hostile },
-      agent: { name: hostile, email: 'bob@acme.test' },
+      requester: { email: 'alice@example.com', name: hostile },
+      agent: { name: hostile, email: 'bob@example.com' },
       note: hostile,
       message: { body: hostile, from: hostile },
       results: [{ line: hostile, ok: false, message: hostile }],
@@ -290,7 +272,7 @@ describe('template sources', () => {
   it('use no unescaped output ({{{…}}} or {{&…}}) except {{{body}}} in the layout', () => {
     expect(files.length).toBeGreaterThan(40);
     const unescaped = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\{\{~?\s*(?:\{|&)[^}]*\}*/g)].map((m) => `${relative(TEMPLATES, file)}: ${m[0]}`));
-    expect(unescaped).toEqual(['layout.html.hbs: {{{body}}}']);
+    expect(unescaped.sort()).toEqual(['layout.de.html.hbs: {{{body}}}', 'layout.html.hbs: {{{body}}}']);
   });
 
   it('every notification folder has subject.hbs, text.hbs and html.hbs', () => {
@@ -310,7 +292,7 @@ describe('weekly_digest', () => {
       { label: 'CSAT average', value: '4.2 of 5 (9 ratings)', target: null, met: false, missed: false },
     ],
     backlog: [{ status: 'in progress', count: 3 }],
-    withoutPrevention: ['HD-4  Printer on fire'],
+    withoutPrevention: ['HD-4  The printer on floor 2 prints blank pages'],
     kbCandidates: ['HD-8  VPN split tunnel — write the article'],
   };
   const context = { helpdesk: { name: 'Acme Support', address: 'support@helpdesk.test' }, agent: { name: 'Lena Lead', email: 'lena@acme.test' }, digest };
@@ -332,7 +314,7 @@ describe('csat', () => {
 
   it('offers one link per rating in both parts, and a plain reply', () => {
     const mail = render('csat', full({ csat: { links, rating: null, label: null, comment: null, windowDays: 14 } }));
-    expect(mail.subject).toBe('[HD-7] How did we do? Printer on fire');
+    expect(mail.subject).toBe('[HD-7] How did we do? The printer on floor 2 prints blank pages');
     for (const l of links) {
       expect(mail.text).toContain(l.href);
       // Handlebars escapes "=" as &#x3D; in attributes; a browser reads it back as "=".
@@ -348,7 +330,17 @@ describe('csat', () => {
     expect(thanks.text).toContain('2 of 5 (Bad)');
     expect(thanks.text).toContain('Took a week.');
     const low = render('csat_low', full({ csat }));
-    expect(low.subject).toBe('[HD-7] Low satisfaction rating (2/5): Printer on fire');
+    expect(low.subject).toBe('[HD-7] Low satisfaction rating (2/5): The printer on floor 2 prints blank pages');
     expect(low.text).toContain('Took a week.');
+  });
+});
+
+describe('the German layout', () => {
+  it('wraps the German variants with lang="de"; the default folders keep lang="en", even for a German ticket', () => {
+    expect(renderer.render('resolved', full() as unknown as Record<string, unknown>, 'de-AT').html).toMatch(/<html lang="de">/);
+    expect(renderer.render('received', full() as unknown as Record<string, unknown>, 'de').html).toMatch(/<html lang="de">/);
+    expect(renderer.render('resolved', full() as unknown as Record<string, unknown>).html).toMatch(/<html lang="en">/);
+    // No German `closed` folder: the English body keeps the English layout.
+    expect(renderer.render('closed', full() as unknown as Record<string, unknown>, 'de').html).toMatch(/<html lang="en">/);
   });
 });

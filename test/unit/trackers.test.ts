@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { templateVars } from '../../src/outbox/context.js';
 import { TemplateRenderer } from '../../src/outbox/render.js';
-import { checkTrackers, parseTrackers, type Tracker, type TrackerSet } from '../../src/tracker/config.js';
+import { checkTrackers, parseTrackers, watchTrackers, type Tracker, type TrackerSet } from '../../src/tracker/config.js';
+import { silentLogger } from '../../src/log.js';
 import { bugSteps } from '../../src/ticket/commands/bug.js';
 import { extractCommands, runCommands, type AgentInfo, type CommandEnv, type TicketDraft } from '../../src/ticket/commands/index.js';
 import type { TicketStatus } from '../../src/store/tickets.js';
@@ -84,6 +85,25 @@ describe('the trackers file', () => {
     expect(looping.some((l) => !l.ok && /loop/.test(l.line))).toBe(true);
     expect(checkTrackers({ trackersFile: join(dir, 'missing.yaml'), helpdeskAddress: 'x@y.test' })[0]).toMatchObject({ ok: false });
     expect(checkTrackers({ trackersFile: undefined, helpdeskAddress: 'x@y.test' })[0]!.line).toMatch(/none configured/);
+  });
+
+  it('the gateway takes an edited trackers file live; a broken edit keeps the last good trackers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskmail-trackers-'));
+    const file = join(dir, 'trackers.yaml');
+    writeFileSync(file, JIRA);
+    const watcher = watchTrackers(file, silentLogger(), { pollMs: 60_000 });
+    try {
+      expect(watcher.value.default.name).toBe('jira');
+      writeFileSync(file, JIRA.replace('default: jira', 'default: api'));
+      expect(watcher.check()).toMatchObject({ ok: true });
+      expect(watcher.value.default.name).toBe('api');
+      writeFileSync(file, JIRA.replace('default: jira', 'default: gitlab'));
+      expect(watcher.check()).toEqual({ ok: false, error: `${file}:2:1: default: no tracker named "gitlab" (one of jira, api)` });
+      expect(watcher.value.default.name).toBe('api');
+    } finally {
+      watcher.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

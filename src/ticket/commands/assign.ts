@@ -16,6 +16,12 @@ export function findAgent(query: string, env: CommandEnv): AgentInfo | string {
   return `no agent "${query.trim()}"; agents: ${env.agents.map((a) => a.email).join(', ') || 'none registered'}`;
 }
 
+/** The end of the agent's away mark, when it is still in force. */
+function awayUntil(agent: AgentInfo, env: CommandEnv): Date | undefined {
+  const until = agent.awayUntil ? new Date(agent.awayUntil) : undefined;
+  return until && until.getTime() > (env.now ?? new Date()).getTime() ? until : undefined;
+}
+
 /**
  * Sets the assignee; past the workload cap it still works, and says so (seed 001: three at a time).
  * `closing`: the ticket leaves the open set in the same mail (#resolve), so the load does not grow.
@@ -26,8 +32,10 @@ export function assignTo(effects: Parameters<CommandHandler>[0], agent: AgentInf
   d.assigneeId = agent.id;
   d.status = statusAfterAssign(d.status);
   const load = agent.openTickets + 1;
-  event(effects, 'assigned', { to: agent.email, from: previous?.email ?? null, openTickets: load });
+  const away = awayUntil(agent, env);
+  event(effects, 'assigned', { to: agent.email, from: previous?.email ?? null, openTickets: load, ...(away ? { awayUntil: away.toISOString() } : {}) });
   if (agent.id !== env.actor.id) effects.notices.push({ kind: 'assigned', audience: 'assignee' });
+  if (away) effects.warnings.push(`${agent.email} is away until ${away.toISOString()}${agent.awayNote ? ` (${agent.awayNote})` : ''}`);
   if (!closing && load > env.maxOpenPerAgent) {
     const warning = `${agent.email} now holds ${load} open tickets, above the cap of ${env.maxOpenPerAgent}`;
     effects.warnings.push(warning);

@@ -8,6 +8,9 @@ export interface AgentInfo {
   name: string;
   role: AgentRole;
   openTickets: number;
+  /** Set while the agent is away (deskmail agents away): #assign still works, and says so. */
+  awayUntil?: Date | null;
+  awayNote?: string | null;
 }
 
 /** A ticket as the commands see and change it: plain values, no database. */
@@ -67,6 +70,8 @@ export interface CommandEnv {
   ticketPrefix: string;
   /** The default development tracker (#bug); absent when none is configured. */
   tracker?: { name: string; keyPattern: RegExp } | undefined;
+  /** The moment the mail is handled (whether an agent is still away); the clock when absent. */
+  now?: Date;
 }
 
 export type CommandOutcome = { ok: true; done: string } | { ok: false; why: string };
