@@ -125,6 +125,15 @@ describe('docker-compose.yml', () => {
     expect(config.ticketPrefix).toBe(env['TICKET_PREFIX'] ?? 'HD');
     expect(config.pollIntervalSeconds).toBeGreaterThan(0);
   });
+
+  it('health-checks deskmail on the port its configuration opens for /healthz', () => {
+    const config = loadConfig(env);
+    expect(config.health?.port).toBeGreaterThan(0);
+    expect(config.health?.host).toBe('0.0.0.0');
+    const test = deskmail.healthcheck?.test;
+    const command = Array.isArray(test) ? test.join(' ') : (test ?? '');
+    expect(command).toContain(`http://127.0.0.1:${config.health?.port}/healthz`);
+  });
 });
 
 describe('Dockerfile', () => {
