@@ -13,7 +13,7 @@ import type { TemplateRenderer } from './outbox/render.js';
 import type { Db, Tx } from './store/db.js';
 import { addEvent, eventInsert } from './store/events.js';
 import { writeTogether } from './store/together.js';
-import { addQuarantine, addReceipt, advanceCheckpoint, finishReceipt, type ReceiptOutcome } from './store/ingest-log.js';
+import { addQuarantine, addReceipt, finishReceipt, recordCommittedUid, type ReceiptOutcome } from './store/ingest-log.js';
 import { findTicketIdByMessageIds, insertAttachments, insertMessageOnce, messageExists } from './store/messages.js';
 import { AttachmentStore } from './mail/attachments.js';
 import type { SlaSettings } from './ticket/sla.js';
@@ -33,7 +33,7 @@ import { announceNewTicket, onCustomerReply } from './workflow/customer-reply.js
 import { onForgedTrackerMail, onTrackerMail, threadByTrackerKey, trackerMail, trackerPlan } from './workflow/tracker-mail.js';
 import { csatClaim, onCsatMail, orphanRating } from './workflow/csat.js';
 
-/** Where a raw mail came from; an IMAP origin moves its mailbox checkpoint in the same transaction. */
+/** Where a raw mail came from; an IMAP origin's UID is recorded as committed in the same transaction (the ingress moves the checkpoint). */
 export interface Origin {
   source: string;
   imap?: { mailbox: string; uidValidity: number; uid: number };
@@ -66,14 +66,14 @@ const RAW_IN_ROW_LIMIT = 256 * 1024;
 
 /**
  * ONE inbound mail, top to bottom: parse → screen → thread → plan → store (one transaction with
- * the notifications it causes and the mailbox checkpoint). Nothing is skipped silently: every mail
+ * the notifications it causes and, for IMAP, its committed UID). Nothing is skipped silently: every mail
  * ends as a ticket message, a recorded drop/duplicate, or in quarantine.
  */
 export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origin): Promise<ReceiveResult> {
   const { db, config, sender } = deps;
   const mailbox = sender.mailbox;
   const checkpoint = async (tx: Tx): Promise<void> => {
-    if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
+    if (origin.imap) await recordCommittedUid(tx, origin.imap);
   };
 
   // Over the size limit: the text is kept, the attachments are not, and the sender is told.
@@ -125,7 +125,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origi
   const rules = deps.rules();
 
   const record = async (tx: Tx, outcome: ReceiptOutcome, reason: string, ticketId: number | undefined, messageRowId?: number): Promise<void> => {
-    await finishReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions }, { messageRowId, checkpoint: origin.imap });
+    await finishReceipt(tx, { mailbox, source: origin.source, messageId: mail.messageId, outcome, reason, ticketId, decisions }, { messageRowId, committedUid: origin.imap });
   };
 
   try {

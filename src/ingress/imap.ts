@@ -2,19 +2,38 @@ import { ImapFlow } from 'imapflow';
 import type { ImapSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { getCheckpoint, type Checkpoint } from '../store/ingest-log.js';
+import PQueue from 'p-queue';
+import { advanceCheckpointPast, committedUids, getCheckpoint, type Checkpoint } from '../store/ingest-log.js';
+import { windowStages } from './window-stages.js';
 import { isAuthError, type FetchStatus } from './fetch-status.js';
 import type { ReceiveFn } from './folder.js';
 import { AttachmentStore } from '../mail/attachments.js';
 import type { SpooledMail } from '../mail/raw-mail.js';
 
-/** UIDs per window: one FETCH of their sources, one STORE \Seen after their commits. */
-const BATCH_UIDS = 50;
+/**
+ * UIDs per window: one FETCH of their sources, one STORE \Seen after their commits. Wide enough
+ * that a window holds several unrelated conversations to store at once (see window-stages.ts).
+ */
+const BATCH_UIDS = 200;
 /** In-memory sources of one window stay under this. */
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Larger mail is streamed to the file store (imapflow download()) instead of fetched into memory. */
 const SPOOL_ABOVE_BYTES = 1024 * 1024;
 const SPOOL_CHUNK_BYTES = 256 * 1024;
+/** Transactions in flight at once (the pool has 10 connections; the timers and sender need some). */
+const RECEIVE_CONCURRENCY = 4;
+/** A vanished mail has no source; an empty one has no head and runs alone, where its absence is reported. */
+const EMPTY = Buffer.alloc(0);
+
+/** The highest UID of the window up to which every UID is done, or undefined if the first is not. */
+export function contiguousThrough(uids: number[], isDone: (uid: number) => boolean): number | undefined {
+  let through: number | undefined;
+  for (const uid of uids) {
+    if (!isDone(uid)) break;
+    through = uid;
+  }
+  return through;
+}
 
 /** One key per account and folder: the checkpoint's, and the leadership's. */
 export function imapCheckpointKey(settings: ImapSettings): string {
@@ -23,9 +42,10 @@ export function imapCheckpointKey(settings: ImapSettings): string {
 
 /**
  * The shared mailbox over IMAP. Exactly-once by design: each message is stored in one transaction
- * together with the mailbox checkpoint (UIDVALIDITY, last UID); only after the commit is it
- * flagged \Seen (or moved). A crash in between leaves a message that the checkpoint skips, and a
- * redelivery is recognised by its Message-ID. IDLE wakes us when mail arrives; a periodic pass
+ * together with a record of its UID; the mailbox checkpoint (UIDVALIDITY, last UID) then moves past
+ * the window's committed UIDs, and only after that is the window flagged \Seen (or moved). A crash
+ * in between leaves messages that the checkpoint or their UID record skips, and a redelivery is
+ * recognised by its Message-ID. IDLE wakes us when mail arrives; a periodic pass
  * (POLL_INTERVAL) covers servers without IDLE and missed notifications.
  */
 export class ImapIngress {
@@ -169,31 +189,68 @@ export class ImapIngress {
     while (next < pending.length && !this.stopped) {
       const window = await this.nextWindow(client, pending.slice(next, next + BATCH_UIDS));
       next += window.uids.length;
-      const stored: number[] = [];
-      try {
-        for (const uid of window.uids) {
-          if (this.stopped) break;
-          const raw = window.sources.get(uid) ?? (window.large.has(uid) ? await this.spool(client, uid) : undefined);
-          if (!raw) {
-            this.log.warn({ uid }, 'message vanished before it could be fetched (expunged by another client)');
-            continue;
-          }
-          const result = await this.receive(raw, {
-            source: `imap:${uidValidity}:${uid}`,
-            imap: { mailbox: this.checkpointKey, uidValidity, uid },
-          });
-          this.log.info({ uid, outcome: result.outcome, ticket: result.ticketRef, reason: result.reason }, `imap uid ${uid}: ${result.outcome}${result.ticketRef ? ` ${result.ticketRef}` : ''}`);
-          if (this.faults.exitAfterCommit) {
-            this.log.error({ uid }, 'fault injection: exiting between commit and flag');
-            process.exit(99);
-          }
-          stored.push(uid);
-        }
-      } finally {
-        // One STORE (or MOVE) for the committed part of the window, also when a later mail failed.
-        if (stored.length > 0 && client.usable) await this.afterStore(client, stored);
-      }
+      await this.receiveWindow(client, uidValidity, window);
     }
+  }
+
+  /**
+   * One window's mails, several transactions at once over the pool (windowStages says which may
+   * overlap). Each transaction records its UID; only afterwards does the checkpoint move, to the
+   * highest UID below which every UID is done, so it never passes a mail that is not committed.
+   * UIDs found already recorded (a crash before the checkpoint moved) are not received again.
+   */
+  private async receiveWindow(client: ImapFlow, uidValidity: number, window: { uids: number[]; sources: Map<number, Buffer>; large: Set<number> }): Promise<void> {
+    const done = await committedUids(this.db, this.checkpointKey, uidValidity, window.uids);
+    const stored = window.uids.filter((uid) => done.has(uid)); // flagged again: the crash may have come before the STORE
+    const vanished = new Set<number>();
+    let failure: unknown;
+    const receiveOne = async (uid: number): Promise<void> => {
+      const raw = window.sources.get(uid) ?? (window.large.has(uid) ? await this.spool(client, uid) : undefined);
+      if (!raw) {
+        this.log.warn({ uid }, 'message vanished before it could be fetched (expunged by another client)');
+        vanished.add(uid);
+        return;
+      }
+      const result = await this.receive(raw, {
+        source: `imap:${uidValidity}:${uid}`,
+        imap: { mailbox: this.checkpointKey, uidValidity, uid },
+      });
+      this.log.info({ uid, outcome: result.outcome, ticket: result.ticketRef, reason: result.reason }, `imap uid ${uid}: ${result.outcome}${result.ticketRef ? ` ${result.ticketRef}` : ''}`);
+      if (this.faults.exitAfterCommit) {
+        this.log.error({ uid }, 'fault injection: exiting between commit and flag');
+        process.exit(99);
+      }
+      stored.push(uid);
+    };
+    const todo = window.uids.filter((uid) => !done.has(uid));
+    const stages = windowStages(todo.map((uid) => ({ uid, source: window.sources.get(uid) ?? (window.large.has(uid) ? undefined : EMPTY) })));
+    const queue = new PQueue({ concurrency: RECEIVE_CONCURRENCY });
+    try {
+      for (const stage of stages) {
+        for (const partition of stage) {
+          void queue.add(async () => {
+            for (const uid of partition) {
+              if (this.stopped || failure !== undefined) return;
+              try {
+                await receiveOne(uid);
+              } catch (err) {
+                failure ??= err;
+              }
+            }
+          });
+        }
+        await queue.onIdle();
+        if (this.stopped || failure !== undefined) break;
+      }
+    } finally {
+      // Also after a failure: the committed part of the window is checkpointed and flagged.
+      await queue.onIdle();
+      const through = contiguousThrough(window.uids, (uid) => done.has(uid) || vanished.has(uid) || stored.includes(uid));
+      if (through !== undefined) await advanceCheckpointPast(this.db, this.checkpointKey, uidValidity, through);
+      // One STORE (or MOVE) for the committed part of the window, also when a later mail failed.
+      if (stored.length > 0 && client.usable) await this.afterStore(client, stored.sort((a, b) => a - b));
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { isTemporaryFailure } from '../errors.js';
-import { addQuarantine, addReceipt, advanceCheckpoint } from '../store/ingest-log.js';
+import { addQuarantine, addReceipt, recordCommittedUid } from '../store/ingest-log.js';
 import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../receive.js';
 import { rawBuffer, type RawMail } from '../mail/raw-mail.js';
 
@@ -20,7 +20,7 @@ export async function receiveSafely(deps: ReceiveDeps, raw: RawMail, origin: Ori
     await deps.db.transaction(async (tx) => {
       await addQuarantine(tx, { mailbox: deps.sender.mailbox, source: origin.source, reason, raw: rawBuffer(raw) });
       await addReceipt(tx, { mailbox: deps.sender.mailbox, source: origin.source, messageId: undefined, outcome: 'quarantined', reason, ticketId: undefined, decisions: [{ stage: 'receive', verdict: 'quarantined', reason }] });
-      if (origin.imap) await advanceCheckpoint(tx, origin.imap.mailbox, origin.imap.uidValidity, origin.imap.uid);
+      if (origin.imap) await recordCommittedUid(tx, origin.imap);
     });
     return { outcome: 'quarantined', reason, ticketRef: undefined, messageId: undefined, notifications: 0 };
   }

@@ -123,15 +123,31 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
+/**
+ * Two gateways started at once on a fresh database race to create knex's own bookkeeping tables
+ * (42P07 duplicate table, 23505 on its type) or find its migration lock taken: the loser waits and
+ * tries again, and then finds the work done.
+ */
+function isConcurrentMigration(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '42P07' || code === '23505' || /already locked/i.test((err as Error | null)?.message ?? '');
+}
+
 /** Applies pending migrations; returns the names applied. */
 export async function migrate(db: Db): Promise<string[]> {
-  try {
-    const [, applied] = (await db.migrate.latest({
-      migrationSource: new FolderMigrationSource(join(packageRoot(), 'migrations')),
-    })) as [number, string[]];
-    return applied;
-  } catch (err) {
-    throw asDatabaseError(err, 'migrating the database');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [, applied] = (await db.migrate.latest({
+        migrationSource: new FolderMigrationSource(join(packageRoot(), 'migrations')),
+      })) as [number, string[]];
+      return applied;
+    } catch (err) {
+      if (attempt < 20 && isConcurrentMigration(err)) {
+        await new Promise((r) => setTimeout(r, 250 * Math.min(attempt, 4)));
+        continue;
+      }
+      throw asDatabaseError(err, 'migrating the database');
+    }
   }
 }
 

@@ -31,15 +31,54 @@ const CHECKPOINT_UPSERT = `INSERT INTO mailbox_checkpoints (mailbox, uid_validit
        uid_validity = EXCLUDED.uid_validity,
        updated_at = now()`;
 
+/** An IMAP mail's UID, written by the transaction that stored (or dropped, or quarantined) it. */
+export interface ImapUid {
+  mailbox: string;
+  uidValidity: number;
+  uid: number;
+}
+
+const COMMITTED_UID_INSERT = `INSERT INTO imap_committed_uids (mailbox, uid_validity, uid) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`;
+
+/**
+ * Records, inside the mail's transaction, that this UID is done. The checkpoint is not moved here:
+ * mails of one window commit concurrently and out of order (see advanceCheckpointPast).
+ */
+export async function recordCommittedUid(q: Queryable, at: ImapUid): Promise<void> {
+  await q.raw(COMMITTED_UID_INSERT, [at.mailbox, at.uidValidity, at.uid]);
+}
+
+/** Which of these UIDs were already committed (by a run that crashed before moving the checkpoint). */
+export async function committedUids(q: Queryable, mailbox: string, uidValidity: number, uids: number[]): Promise<Set<number>> {
+  if (uids.length === 0) return new Set();
+  const rows = (await q('imap_committed_uids').where({ mailbox, uid_validity: uidValidity }).whereIn('uid', uids).select('uid')) as { uid: string | number }[];
+  return new Set(rows.map((r) => Number(r.uid)));
+}
+
+/**
+ * Moves the checkpoint to `uid` (every UID up to it committed) and forgets the per-UID rows it now
+ * covers, and those of an older UIDVALIDITY, in one statement.
+ */
+export async function advanceCheckpointPast(q: Queryable, mailbox: string, uidValidity: number, uid: number): Promise<void> {
+  await q.raw(`WITH forgotten AS (DELETE FROM imap_committed_uids WHERE mailbox = ? AND (uid_validity <> ? OR uid <= ?)) ${CHECKPOINT_UPSERT}`, [
+    mailbox,
+    uidValidity,
+    uid,
+    mailbox,
+    uidValidity,
+    uid,
+  ]);
+}
+
 /**
  * The last write of an inbound mail, as ONE statement (each statement is a round trip inside the
  * mail's transaction): the stored message's final decision record, the receipt and, for IMAP, the
- * mailbox checkpoint — the same rows addReceipt and advanceCheckpoint write.
+ * mail's committed UID — the same rows addReceipt and recordCommittedUid write.
  */
 export async function finishReceipt(
   q: Queryable,
   r: { mailbox: string; source: string; messageId: string | undefined; outcome: ReceiptOutcome; reason: string; ticketId: number | undefined; decisions: Decision[] },
-  opts: { messageRowId?: number | undefined; checkpoint?: { mailbox: string; uidValidity: number; uid: number } | undefined },
+  opts: { messageRowId?: number | undefined; committedUid?: ImapUid | undefined },
 ): Promise<void> {
   const decisions = JSON.stringify(r.decisions);
   const parts: string[] = [];
@@ -51,11 +90,11 @@ export async function finishReceipt(
   const receipt = `INSERT INTO receipts (mailbox, source, message_id, outcome, reason, ticket_id, decisions) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)`;
   const receiptBindings = [r.mailbox, r.source, r.messageId ?? null, r.outcome, r.reason, r.ticketId ?? null, decisions];
   let main = receipt;
-  if (opts.checkpoint) {
+  if (opts.committedUid) {
     parts.push(`receipt AS (${receipt})`);
     bindings.push(...receiptBindings);
-    main = CHECKPOINT_UPSERT;
-    bindings.push(opts.checkpoint.mailbox, opts.checkpoint.uidValidity, opts.checkpoint.uid);
+    main = COMMITTED_UID_INSERT;
+    bindings.push(opts.committedUid.mailbox, opts.committedUid.uidValidity, opts.committedUid.uid);
   } else bindings.push(...receiptBindings);
   await q.raw(`${parts.length ? `WITH ${parts.join(', ')} ` : ''}${main}`, bindings as never[]);
 }

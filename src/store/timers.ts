@@ -10,12 +10,6 @@ export interface TimerRow {
   data: Record<string, unknown>;
 }
 
-/** Replaces the ticket's pending timers with the planned set (fired ones stay as the record). */
-export async function replacePendingTimers(q: Queryable, ticketId: number, planned: { kind: TimerKind; dueAt: Date }[]): Promise<void> {
-  await q('timers').where({ ticket_id: ticketId }).whereNull('fired_at').del();
-  if (planned.length > 0) await q('timers').insert(planned.map((p) => ({ ticket_id: ticketId, kind: p.kind, due_at: p.dueAt })));
-}
-
 /**
  * Drops the ticket's pending timers and returns its fired ones, in one statement (the fired rows
  * are untouched by the delete, so the snapshot both parts see is the same).
@@ -31,10 +25,6 @@ export async function clearPendingListFired(q: Queryable, ticketId: number): Pro
 
 export async function insertTimers(q: Queryable, ticketId: number, planned: { kind: TimerKind; dueAt: Date }[]): Promise<void> {
   if (planned.length > 0) await q('timers').insert(planned.map((p) => ({ ticket_id: ticketId, kind: p.kind, due_at: p.dueAt })));
-}
-
-export async function firedTimers(q: Queryable, ticketId: number): Promise<{ kind: TimerKind; fired_at: Date }[]> {
-  return q('timers').where({ ticket_id: ticketId }).whereNotNull('fired_at').select('kind', 'fired_at').orderBy('fired_at');
 }
 
 /**
@@ -61,11 +51,6 @@ export async function nextDueTimer(tx: Tx, ticketId: number, now: Date): Promise
 /** The ticket row, locked: the lock that guards its timers (see claimTicketsWithDueTimers). */
 export async function lockTicketRow<Row>(tx: Tx, ticketId: number): Promise<Row | undefined> {
   return (await tx('tickets').where({ id: ticketId }).forUpdate().first()) as Row | undefined;
-}
-
-/** Takes the ticket row lock that guards its timers (see claimTicketsWithDueTimers). */
-export async function lockTicketTimers(tx: Tx, ticketId: number): Promise<void> {
-  await tx.raw('SELECT id FROM tickets WHERE id = ? FOR UPDATE', [ticketId]);
 }
 
 export async function markTimerFired(tx: Tx, id: number, now: Date, data: Record<string, unknown>): Promise<void> {

@@ -24,7 +24,7 @@ describe('gateway on a backlog with a large mail', () => {
   let gateway: RunningGateway;
   const attachment = randomBytes(3 * 1024 * 1024);
   let big: Buffer;
-  const small = 70; // more than one window of 50
+  const small = 210; // more than one window of 200
 
   beforeAll(async () => {
     db = await freshDatabase();

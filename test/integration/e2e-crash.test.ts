@@ -9,7 +9,7 @@ import { openDb, closeDb, type Db } from '../../src/store/db.js';
 
 /**
  * A gateway killed after its commit but before it flagged the mail in IMAP must not create the
- * ticket again when it comes back: the mailbox checkpoint committed with the ticket says so.
+ * ticket again when it comes back: the record of its UID committed with the ticket says so.
  */
 describe('a gateway killed between storing and flagging', () => {
   const support = uniqueAddress('support', 'helpdesk.test');

@@ -6,7 +6,7 @@ import { loadConfig, packageRoot } from '../../src/config.js';
 import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../../src/receive.js';
 import { findAgentByEmail, listAgents, removeAgent, upsertAgent } from '../../src/store/agents.js';
 import { closeDb, migrate, openDb, type Db } from '../../src/store/db.js';
-import { advanceCheckpoint, getCheckpoint } from '../../src/store/ingest-log.js';
+import { advanceCheckpoint, advanceCheckpointPast, committedUids, getCheckpoint } from '../../src/store/ingest-log.js';
 import { findTicketIdByMessageIds, insertMessageOnce, listMessages, type NewMessage } from '../../src/store/messages.js';
 import { claimDueOutbox, insertOutbox, listOutbox, markOutboxFailed, markOutboxRetry, markOutboxSent, outboxStats, type OutboxRow } from '../../src/store/outbox.js';
 import { findTicketByRef, insertTicket, listTickets, type TicketRow } from '../../src/store/tickets.js';
@@ -48,7 +48,7 @@ const targets: Target[] = [
   },
 ];
 
-const TABLES = ['outbox', 'quarantine', 'receipts', 'mailbox_checkpoints', 'events', 'messages', 'participants', 'tickets', 'agents'];
+const TABLES = ['outbox', 'quarantine', 'receipts', 'mailbox_checkpoints', 'imap_committed_uids', 'events', 'messages', 'participants', 'tickets', 'agents'];
 
 async function count(db: Db, table: string, where: Record<string, unknown> = {}): Promise<number> {
   const [row] = await db(table).where(where).count<{ n: string | number }[]>('* as n');
@@ -451,14 +451,23 @@ describe.each(targets)('store on $name', (target) => {
       expect(await count(db, 'receipts')).toBe(5);
     });
 
-    it('every outcome moves the IMAP checkpoint in the same transaction', async () => {
+    it('every outcome records its IMAP UID in the same transaction; the checkpoint moves only when the ingress says', async () => {
       const at = (uid: number): Origin => ({ source: `imap:7:${uid}`, imap: { mailbox: 'INBOX', uidValidity: 7, uid } });
+      // Out of UID order, as concurrent transactions commit: stored, duplicate, quarantined.
+      await receive(request, at(3));
       await receive(request, at(1));
+      await receive(Buffer.from('garbage'), at(4));
+      expect(await getCheckpoint(db, 'INBOX')).toBeUndefined();
+      expect([...(await committedUids(db, 'INBOX', 7, [1, 2, 3, 4]))].sort()).toEqual([1, 3, 4]);
+      expect((await committedUids(db, 'INBOX', 8, [1, 3])).size).toBe(0);
+      expect((await committedUids(db, 'Archive', 7, [1, 3])).size).toBe(0);
+      // UID 2 is not committed: the checkpoint may only reach 1, and the records above it stay.
+      await advanceCheckpointPast(db, 'INBOX', 7, 1);
       expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 7, lastUid: 1 });
-      await receive(request, at(2));
-      expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 7, lastUid: 2 });
-      await receive(Buffer.from('garbage'), at(3));
-      expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 7, lastUid: 3 });
+      expect([...(await committedUids(db, 'INBOX', 7, [1, 2, 3, 4]))].sort()).toEqual([3, 4]);
+      await advanceCheckpointPast(db, 'INBOX', 7, 4);
+      expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 7, lastUid: 4 });
+      expect(await count(db, 'imap_committed_uids')).toBe(0);
     });
 
     if (target.concurrent) {
