@@ -96,6 +96,7 @@ describe('SLA timers', () => {
     expect(a + b).toBe(after - before);
     const dupes = await db('timers').whereNotNull('fired_at').select('ticket_id', 'kind').count('id as n').groupBy('ticket_id', 'kind').havingRaw('count(id) > 1').whereNot({ kind: 'customer_update_reminder' });
     expect(dupes).toEqual([]);
-    expect(a).toBeGreaterThan(0);
+    // Which gateway wins each ticket is a race (SKIP LOCKED); that the overdue work got done is not.
+    expect(a + b).toBeGreaterThan(0);
   });
 });
