@@ -4,6 +4,7 @@
  * so appended in order every reply threads onto an existing ticket.
  */
 import { randomBytes } from 'node:crypto';
+import { base64Lines } from '../test/support/torture-mails.js';
 
 export interface BenchMail {
   raw: Buffer;
@@ -43,10 +44,6 @@ function paragraph(rand: () => number, bytes: number): string {
   }
   if (line.length) lines.push(line.join(' '));
   return lines.join('\r\n');
-}
-
-function base64Lines(data: Buffer): string {
-  return (data.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
 }
 
 /** One RFC 5322 message, CRLF line ends, text or multipart/mixed with one attachment. */

@@ -215,18 +215,14 @@ export function loadConfig(env: Env = process.env): Config {
     if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new DeskmailError('CONFIG', `${name} must be a positive ${integer ? 'whole ' : ''}number, got: ${raw}`);
     return n;
   };
-  let triageAddress: string | undefined;
-  if (nonEmpty(e.TRIAGE_ADDRESS)) {
-    const parsedTriage = emailAddress.safeParse(e.TRIAGE_ADDRESS);
-    if (!parsedTriage.success) throw new DeskmailError('CONFIG', `TRIAGE_ADDRESS is not an email address: ${e.TRIAGE_ADDRESS}`);
-    triageAddress = parsedTriage.data;
-  }
-  let adminAddress: string | undefined;
-  if (nonEmpty(e.ADMIN_ADDRESS)) {
-    const parsedAdmin = emailAddress.safeParse(e.ADMIN_ADDRESS);
-    if (!parsedAdmin.success) throw new DeskmailError('CONFIG', `ADMIN_ADDRESS is not an email address: ${e.ADMIN_ADDRESS}`);
-    adminAddress = parsedAdmin.data;
-  }
+  const optionalAddress = (name: string, raw: string | undefined): string | undefined => {
+    if (!nonEmpty(raw)) return undefined;
+    const parsedAddress = emailAddress.safeParse(raw);
+    if (!parsedAddress.success) throw new DeskmailError('CONFIG', `${name} is not an email address: ${raw}`);
+    return parsedAddress.data;
+  };
+  const triageAddress = optionalAddress('TRIAGE_ADDRESS', e.TRIAGE_ADDRESS);
+  const adminAddress = optionalAddress('ADMIN_ADDRESS', e.ADMIN_ADDRESS);
   let health: Config['health'];
   if (nonEmpty(e.HEALTH_PORT)) {
     const port = Number(e.HEALTH_PORT);

@@ -57,7 +57,7 @@ export async function openContext(config: Config, log: Logger): Promise<AppConte
     const loaded = loadRules(config.rulesFile);
     if (!loaded.ok) throw new DeskmailError('CONFIG', loaded.error, 'run: deskmail rules check');
     const secret = await signingSecret(db, config.secret);
-    return { config, log, db, renderer, sender: senderIdentity(config), secret, sla: slaSettings(config), rules: () => loaded.rules, appliedMigrations: applied, close: () => closeDb(db) };
+    return { config, log, db, renderer, sender: senderIdentity(config), secret, sla: slaSettingsFromFile(config), rules: () => loaded.rules, appliedMigrations: applied, close: () => closeDb(db) };
   } catch (err) {
     await closeDb(db).catch(() => undefined);
     throw err;
@@ -85,9 +85,4 @@ function healthLine(wanted: { port: number; host: string }, bound: { address: st
   if (!bound) return `  health:   not serving: could not listen on ${wanted.host}:${wanted.port} (see the log)`;
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   return `  health:   http://${host}:${bound.port}/healthz  (metrics: /metrics)`;
-}
-
-/** SLA settings from the SLA file (DESKMAIL_SLA or config/sla.yaml); VERIFY_WINDOW_HOURS, when set, overrides its auto-close window. */
-export function slaSettings(config: Config): SlaSettings {
-  return slaSettingsFromFile(config);
 }

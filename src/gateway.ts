@@ -14,7 +14,7 @@ import type { RawMail } from './mail/raw-mail.js';
 import { folderTransport, OutboxSender, smtpTransport } from './outbox/send.js';
 import type { Origin } from './receive.js';
 import { TimerLoop } from './workflow/timers.js';
-import { RulesWatcher } from './rules-file.js';
+import { watchRules } from './rules-file.js';
 import { TemplatesWatcher } from './outbox/template-watch.js';
 import { watchSla } from './sla-file.js';
 import { watchTrackers } from './tracker/config.js';
@@ -46,8 +46,8 @@ export function startGateway(ctx: AppContext): RunningGateway {
   });
 
   // Rules reload when the file changes; a broken edit keeps the last good rules (one log line).
-  const watcher = RulesWatcher.start(config.rulesFile, { log });
-  ctx.rules = () => watcher.rules;
+  const watcher = watchRules(config.rulesFile, log);
+  ctx.rules = () => watcher.value;
   // Templates too, per notification: a broken edit keeps that notification's last good version (one log line).
   const templatesWatcher = TemplatesWatcher.start(ctx.renderer, templateDirs(config), { log });
   // The SLA file likewise: ctx.sla reads the watcher, so each mail and timer pass sees the last good file.

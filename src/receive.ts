@@ -24,8 +24,7 @@ import { onDeliveryFailure } from './workflow/delivery-failure.js';
 import { rescheduleTimers } from './workflow/timers.js';
 import { participantInsert, findTicketById, findTicketByRef, insertTicket, touchTicket, type TicketRow } from './store/tickets.js';
 import { planIntake, type ThreadMatch } from './ticket/intake.js';
-import { humanStatus } from './ticket/machine.js';
-import { templateVars } from './outbox/context.js';
+import { ticketVars } from './workflow/notify.js';
 import { authenticateAgent, authenticateTracker } from './mail/auth.js';
 import { senderFacts } from './store/sender.js';
 import { onAgentMail, onForgedAgentMail } from './workflow/agent-mail.js';
@@ -137,7 +136,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origi
       const { ticket, match } = await threadByTrackerKey(tx, tracker, { subject: mail.subject, text: body }, config.ticketPrefix, await findThread(tx, mailbox, keys));
       decisions.push(match ? { stage: 'thread', verdict: ticket!.ref, reason: `${match.key}: ${match.detail}` } : { stage: 'thread', verdict: 'none', reason: 'no ticket reference, plus address or known Message-ID' });
       // Agent and blocked-sender lookups in one statement; the tracker's mail needs neither.
-      const facts = screened.kind === 'human' || !tracker ? await senderFacts(tx, from.address) : undefined;
+      const facts = tracker ? undefined : await senderFacts(tx, from.address);
       const agent = screened.kind === 'human' ? facts?.agent : undefined;
       // A rating of a closed ticket (signed link, or a reply to its survey) stays on it: never reopens it, never opens a new one.
       const csat = screened.kind === 'human' && !agent ? await csatClaim(tx, { config, secret: deps.secret }, mail, ticket, body) : undefined;
@@ -217,7 +216,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origi
         raw: rawFile || isSpooled(raw) ? undefined : raw,
         rawFile,
         decisions,
-      sentAt: mail.date,
+        sentAt: mail.date,
       });
       if (inserted === undefined) throw new Redelivery(); // a concurrent gateway stored it first
       await insertAttachments(tx, inserted, mail.attachments.filter((a) => a.stored));
@@ -240,22 +239,16 @@ export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origi
         target = applied.ticket;
         notifications += applied.notifications;
       }
+      // Automatic answers to the sender of this mail, threaded under it.
+      const replyTo = mail.replyTo?.address ?? from.address;
+      const autoReply = (kind: 'received' | 'too_large', message: string) =>
+        enqueueNotification(tx, deps.renderer, sender, { kind, to: [replyTo], ticket: target, inReplyTo: mail.messageId, references: mail.references, context: notificationContext(config, target, message), autoSubmitted: 'auto-replied', storeOnTicket: true });
       if (plan.action === 'open' && plan.acknowledge && !triage?.spam && !triage?.skipAcknowledgment) {
-        const ackId = await enqueueNotification(tx, deps.renderer, sender, {
-          kind: 'received',
-          to: [mail.replyTo?.address ?? from.address],
-          ticket: target,
-          inReplyTo: mail.messageId,
-          references: mail.references,
-          context: notificationContext(config, target, mail.text),
-          autoSubmitted: 'auto-replied',
-          storeOnTicket: true,
-        });
-        if (ackId) {
+        if (await autoReply('received', mail.text)) {
           notifications++;
-          decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${mail.replyTo?.address ?? from.address}` });
+          decisions.push({ stage: 'notify', verdict: 'received', reason: `acknowledgment queued to ${replyTo}` });
         } else {
-          decisions.push({ stage: 'notify', verdict: 'suppressed', reason: `no acknowledgment to ${mail.replyTo?.address ?? from.address}: see the ticket's notification_suppressed event` });
+          decisions.push({ stage: 'notify', verdict: 'suppressed', reason: `no acknowledgment to ${replyTo}: see the ticket's notification_suppressed event` });
         }
       }
       if (plan.action === 'open' && !triage?.spam) {
@@ -264,16 +257,7 @@ export async function receiveMail(deps: ReceiveDeps, raw: RawMail, origin: Origi
         if (announced > 0) decisions.push({ stage: 'notify', verdict: 'new_ticket', reason: `announced to ${announced} triager(s)` });
       }
       if (oversized && screened.kind === 'human' && role !== 'forged') {
-        const id = await enqueueNotification(tx, deps.renderer, sender, {
-          kind: 'too_large',
-          to: [mail.replyTo?.address ?? from.address],
-          ticket: target,
-          inReplyTo: mail.messageId,
-          references: mail.references,
-          context: notificationContext(config, target, ''),
-          autoSubmitted: 'auto-replied',
-          storeOnTicket: true,
-        });
+        const id = await autoReply('too_large', '');
         await addEvent(tx, target.id, 'attachments_refused', 'system', { bytes: size, limit: config.maxMessageBytes, count: mail.attachments.length });
         if (id) notifications++;
       }
@@ -310,24 +294,5 @@ async function findThread(tx: Tx, mailbox: string, keys: ReturnType<typeof threa
 
 /** The template variables of a fresh ticket (no assignee yet) with the customer's words. */
 export function notificationContext(config: Config, ticket: TicketRow, message: string): Record<string, unknown> {
-  const vars = templateVars({
-    helpdesk: { name: config.helpdeskName, address: config.helpdeskAddress },
-    ticket: {
-      ref: ticket.ref,
-      subject: ticket.subject,
-      status: ticket.status,
-      statusText: humanStatus(ticket.status),
-      priority: ticket.priority,
-      category: ticket.category ?? null,
-      tags: ticket.tags,
-      assignee: null,
-      resolution: ticket.resolution ?? null,
-      mergedInto: ticket.merged_into ?? null,
-    },
-    requester: { email: ticket.requester_email, name: ticket.requester_name ?? null },
-    message: { body: message, from: ticket.requester_email },
-    verifyWindowHours: config.verifyWindowHours,
-    sizeLimitMb: Math.round(config.maxMessageBytes / (1024 * 1024)),
-  });
-  return vars as unknown as Record<string, unknown>;
+  return ticketVars(config, ticket, null, { message: { body: message, from: ticket.requester_email } }) as unknown as Record<string, unknown>;
 }

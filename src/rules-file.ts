@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from './config.js';
 import { parseYaml, problemLine, readConfigSource, zodProblems, type YamlPath } from './config-file.js';
-import { ConfigWatcher, type Parsed } from './config-watcher.js';
+import { ConfigWatcher, type Parsed, type WatchTiming } from './config-watcher.js';
 import type { Logger } from './log.js';
+import { nearest } from './nearest.js';
 import { parsePriority } from './ticket/commands/fields.js';
 import {
   compileRegex,
@@ -44,24 +45,10 @@ const KNOWN_KEYS = [
   ...CONDITION_KEYS, ...MATCHER_KEYS, 'exists',
 ];
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
-
 function unknownKey(key: string, expected?: readonly string[]): string {
   const pool = expected ?? KNOWN_KEYS;
-  const near = pool.map((k) => ({ k, d: editDistance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
-  const hint = near && near.d <= 2 ? ` (did you mean "${near.k}"?)` : expected ? ` (expected one of ${expected.join(', ')})` : '';
+  const near = nearest(key.toLowerCase(), pool);
+  const hint = near && near.distance <= 2 ? ` (did you mean "${near.word}"?)` : expected ? ` (expected one of ${expected.join(', ')})` : '';
   return `unknown key "${key}"${hint}`;
 }
 
@@ -362,64 +349,18 @@ export function summariseRules(rules: RuleSet): string {
 // ---------------------------------------------------------------------------------------------
 // Watching
 
-export interface RulesWatcherOptions {
-  log: Logger;
-  /** The poll that catches what fs.watch misses (network filesystems, replaced symlinks). */
-  pollMs?: number;
-  /** Editors write in several steps; wait this long after a change event before reading. */
-  settleMs?: number;
-  /** Told of every reload attempt after a change (the new rules, or the error line). */
-  onReload?: (result: LoadResult) => void;
-}
-
-const asLoadResult = (r: Parsed<RuleSet>): LoadResult => (r.ok ? { ok: true, rules: r.value } : r);
-
-/**
- * Keeps the rules of one file current without a restart: a ConfigWatcher (see there: a broken
- * edit keeps the last good rules and is logged once) that speaks in LoadResults.
- */
-export class RulesWatcher {
-  readonly #watcher: ConfigWatcher<RuleSet>;
-
-  private constructor(watcher: ConfigWatcher<RuleSet>) {
-    this.#watcher = watcher;
-  }
-
-  /** Loads the file and starts watching it. A broken file at start is a configuration error (no last good rules). */
-  static start(path: string, opts: RulesWatcherOptions): RulesWatcher {
-    const { onReload, ...timing } = opts;
-    return new RulesWatcher(
-      ConfigWatcher.start(path, {
-        ...timing,
-        noun: 'rules',
-        fileNoun: 'rules file',
-        hint: 'run: deskmail rules check',
-        parse: (source, file) => {
-          const r = parseRules(source, file);
-          return r.ok ? { ok: true, value: r.rules } : r;
-        },
-        summarise: summariseRules,
-        onReload: onReload && ((r) => onReload(asLoadResult(r))),
-      }),
-    );
-  }
-
-  get path(): string {
-    return this.#watcher.path;
-  }
-
-  /** The rules in force: the last file that loaded cleanly. */
-  get rules(): RuleSet {
-    return this.#watcher.value;
-  }
-
-  /** Reads the file now (SIGHUP, tests); undefined when the content is unchanged. */
-  check(): LoadResult | undefined {
-    const r = this.#watcher.check();
-    return r && asLoadResult(r);
-  }
-
-  close(): void {
-    this.#watcher.close();
-  }
+/** Watches the rules file for the gateway: a valid edit applies to the next mail (see ConfigWatcher: a broken edit keeps the last good rules). */
+export function watchRules(file: string, log: Logger, opts: WatchTiming & { onReload?: (r: Parsed<RuleSet>) => void } = {}): ConfigWatcher<RuleSet> {
+  return ConfigWatcher.start(file, {
+    log,
+    noun: 'rules',
+    fileNoun: 'rules file',
+    hint: 'run: deskmail rules check',
+    parse: (source, path) => {
+      const r = parseRules(source, path);
+      return r.ok ? { ok: true, value: r.rules } : r;
+    },
+    summarise: summariseRules,
+    ...opts,
+  });
 }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import { STATUSES } from '../ticket/machine.js';
 import { DeskmailError } from '../errors.js';
 import type { Decision } from '../mail/decision.js';
 import type { Db } from '../store/db.js';
@@ -8,7 +9,6 @@ import { listAttachments, listMessages } from '../store/messages.js';
 import { findTicketByRef, listParticipants, listTickets, type TicketRow } from '../store/tickets.js';
 import type { TicketSummary } from '../ticket/summary.js';
 
-export const STATUSES = ['new', 'reviewing', 'assigned', 'in_progress', 'waiting_customer', 'waiting_third_party', 'resolved', 'closed'] as const;
 
 /** The contract's shape of `tickets show --json`. */
 export interface TicketView extends TicketSummary {

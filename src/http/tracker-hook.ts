@@ -7,7 +7,7 @@ import { webhookSignature } from '../outbox/webhook.js';
 import { bugsByKey, recordDelivery } from '../store/bugs.js';
 import { insertMessageOnce } from '../store/messages.js';
 import { findTicketById, findTicketByRef, type TicketRow } from '../store/tickets.js';
-import type { Tracker } from '../tracker/config.js';
+import { findTracker, type Tracker } from '../tracker/config.js';
 import { donePhrase, itemKeys, onTrackerNews } from '../workflow/tracker-mail.js';
 import { pathOf, sendJson, type HttpHandler } from './server.js';
 
@@ -73,7 +73,7 @@ export function trackerHook(ctx: AppContext): HttpHandler {
     }
     const trackers = ctx.config.trackers;
     const wanted = new URL(req.url ?? '/', 'http://localhost').searchParams.get('tracker');
-    const tracker = wanted ? trackers?.all.find((t) => t.name === wanted) : trackers?.default;
+    const tracker = wanted ? findTracker(trackers, wanted) : trackers?.default;
     if (!tracker?.inboundSecret) return refuse(404, wanted ? `no tracker "${wanted}" with an inbound_secret` : 'no tracker hook configured (inbound_secret in the trackers file)');
     const body = await readBody(req);
     if (body === undefined) return refuse(413, `body over ${MAX_BODY_BYTES} bytes`);

@@ -1,5 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import type { ImapSettings } from '../config.js';
+import { imapConnection } from './imap.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -20,15 +21,7 @@ export function describeImapFailure(settings: ImapSettings, err: unknown): strin
 
 /** Connects, logs in, finds the mailbox and looks for IDLE — without touching any message. */
 export async function checkImap(settings: ImapSettings): Promise<CheckResult> {
-  const client = new ImapFlow({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    auth: { user: settings.user, pass: settings.pass },
-    logger: false,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-  });
+  const client = new ImapFlow(imapConnection(settings, 10_000));
   client.on('error', () => undefined);
   try {
     await client.connect();

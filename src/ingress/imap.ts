@@ -35,6 +35,19 @@ export function contiguousThrough(uids: number[], isDone: (uid: number) => boole
   return through;
 }
 
+/** How deskmail reaches the IMAP server: the ingress and doctor's check connect alike. */
+export function imapConnection(settings: ImapSettings, timeoutMs: number): NonNullable<ConstructorParameters<typeof ImapFlow>[0]> {
+  return {
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    auth: { user: settings.user, pass: settings.pass },
+    logger: false,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+  };
+}
+
 /** One key per account and folder: the checkpoint's, and the leadership's. */
 export function imapCheckpointKey(settings: ImapSettings): string {
   return `imap:${settings.user}@${settings.host}:${settings.port}/${settings.mailbox}`;
@@ -56,8 +69,8 @@ export class ImapIngress {
   private backoffMs = 1000;
   private wokenWhileBusy = false;
   private reconciled = false;
-  /** Set after each successful pass; for health checks. */
-  lastFetchAt: Date | undefined;
+  /** Where large mail is streamed to; unset: all mail is fetched into memory. */
+  private readonly spoolStore: AttachmentStore | undefined;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -69,8 +82,10 @@ export class ImapIngress {
     /** Told of every pass and failure (health, metrics, stall alert). */
     private readonly status?: FetchStatus,
     /** The file store large mail is streamed to (the attachments directory); unset: all mail is fetched into memory. */
-    private readonly spoolDir?: string,
-  ) {}
+    spoolDir?: string,
+  ) {
+    this.spoolStore = spoolDir ? new AttachmentStore(spoolDir) : undefined;
+  }
 
   /** The checkpoint's key: one per account and folder. */
   get checkpointKey(): string {
@@ -107,16 +122,7 @@ export class ImapIngress {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const client = new ImapFlow({
-        host: this.settings.host,
-        port: this.settings.port,
-        secure: this.settings.secure,
-        auth: { user: this.settings.user, pass: this.settings.pass },
-        logger: false,
-        missingIdleCommand: 'NOOP',
-        connectionTimeout: 15_000,
-        greetingTimeout: 15_000,
-      });
+      const client = new ImapFlow({ ...imapConnection(this.settings, 15_000), missingIdleCommand: 'NOOP' });
       this.client = client;
       client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'imap connection error'));
       client.on('exists', () => this.wake());
@@ -130,8 +136,7 @@ export class ImapIngress {
         this.reconciled = false; // every new connection checks for a window stored but not yet flagged
         while (!this.stopped && client.usable) {
           await this.drain(client);
-          this.lastFetchAt = new Date();
-          this.status?.succeeded(this.lastFetchAt);
+          this.status?.succeeded();
           if (this.stopped) break;
           // Explicit IDLE (imapflow would only start it after 15 s on its own); the next
           // command breaks it. Servers without IDLE get NOOPs (missingIdleCommand).
@@ -201,7 +206,7 @@ export class ImapIngress {
    */
   private async receiveWindow(client: ImapFlow, uidValidity: number, window: { uids: number[]; sources: Map<number, Buffer>; large: Set<number> }): Promise<void> {
     const done = await committedUids(this.db, this.checkpointKey, uidValidity, window.uids);
-    const stored = window.uids.filter((uid) => done.has(uid)); // flagged again: the crash may have come before the STORE
+    const stored = new Set(done); // flagged again: the crash may have come before the STORE
     const vanished = new Set<number>();
     let failure: unknown;
     const receiveOne = async (uid: number): Promise<void> => {
@@ -220,7 +225,7 @@ export class ImapIngress {
         this.log.error({ uid }, 'fault injection: exiting between commit and flag');
         process.exit(99);
       }
-      stored.push(uid);
+      stored.add(uid);
     };
     const todo = window.uids.filter((uid) => !done.has(uid));
     const stages = windowStages(todo.map((uid) => ({ uid, source: window.sources.get(uid) ?? (window.large.has(uid) ? undefined : EMPTY) })));
@@ -245,10 +250,10 @@ export class ImapIngress {
     } finally {
       // Also after a failure: the committed part of the window is checkpointed and flagged.
       await queue.onIdle();
-      const through = contiguousThrough(window.uids, (uid) => done.has(uid) || vanished.has(uid) || stored.includes(uid));
+      const through = contiguousThrough(window.uids, (uid) => stored.has(uid) || vanished.has(uid));
       if (through !== undefined) await advanceCheckpointPast(this.db, this.checkpointKey, uidValidity, through);
       // One STORE (or MOVE) for the committed part of the window, also when a later mail failed.
-      if (stored.length > 0 && client.usable) await this.afterStore(client, stored.sort((a, b) => a - b));
+      if (stored.size > 0 && client.usable) await this.afterStore(client, [...stored].sort((a, b) => a - b));
     }
     if (failure !== undefined) throw failure;
   }
@@ -267,7 +272,7 @@ export class ImapIngress {
     let bytes = 0;
     for (const uid of candidates) {
       const size = sizes.get(uid) ?? 0; // vanished: reported when its turn comes
-      if (this.spoolDir && size > SPOOL_ABOVE_BYTES) large.add(uid);
+      if (this.spoolStore && size > SPOOL_ABOVE_BYTES) large.add(uid);
       else {
         if (bytes + size > BATCH_BYTES && uids.length > 0) break;
         bytes += size;
@@ -284,7 +289,7 @@ export class ImapIngress {
 
   /** A large mail straight to the content-addressed file store, hashed on the way; never whole in memory. */
   private async spool(client: ImapFlow, uid: number): Promise<SpooledMail | undefined> {
-    const files = new AttachmentStore(this.spoolDir!);
+    const files = this.spoolStore!;
     const download = await client.download(String(uid), undefined, { uid: true, chunkSize: SPOOL_CHUNK_BYTES });
     if (!download.content) return undefined;
     const stored = await files.save(download.content);

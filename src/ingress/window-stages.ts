@@ -15,6 +15,8 @@
  * everything after it.
  */
 
+import { decodeWords, splitHeaders } from '../mail/screen/mime.js';
+
 /** One mail of the window: its UID and its raw source, or undefined when it is not in memory. */
 export interface WindowMail {
   uid: number;
@@ -75,7 +77,8 @@ export function threadHints(source: Buffer): string[] | undefined {
   const head = headOf(source);
   if (head === undefined) return undefined;
   const keys = new Set<string>();
-  for (const [name, value] of head) {
+  for (const [name, values] of head) {
+    const value = values.join(' ');
     if (name === 'message-id' || name === 'in-reply-to' || name === 'references') {
       for (const m of value.matchAll(/<([^<>\s]+)>/g)) keys.add(`id:${m[1]!.toLowerCase()}`);
     } else if (name === 'subject') {
@@ -89,25 +92,12 @@ export function threadHints(source: Buffer): string[] | undefined {
   return [...keys];
 }
 
-/** Unfolded header fields, names lower-cased; undefined when the source has no header/body break. */
-function headOf(source: Buffer): [string, string][] | undefined {
+/** The header fields, names lower-cased; undefined when the source has no header/body break. */
+function headOf(source: Buffer): Map<string, string[]> | undefined {
   // latin1 maps every byte to one character: the ASCII keys survive any ASCII-compatible charset.
   const text = source.subarray(0, HEAD_LIMIT).toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   if (end <= 0) return undefined;
-  const fields: [string, string][] = [];
-  for (const line of text.slice(0, end).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1)]);
-  }
-  return fields.length > 0 ? fields : undefined;
-}
-
-/** RFC 2047 encoded words, enough to see an ASCII [HD-42] inside them. */
-function decodeWords(value: string): string {
-  return value.replace(/=\?[^?]+\?([BbQq])\?([^?]*)\?=/g, (_, encoding: string, text: string) =>
-    encoding.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('latin1')
-      : text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-  );
+  const { headers } = splitHeaders(text.slice(0, end));
+  return headers.size > 0 ? headers : undefined;
 }

@@ -28,9 +28,13 @@ export function languageFromHeader(value: string | undefined): string | undefine
 
 /** `de` or `en` when the text clearly is one of them, else undefined. */
 export function languageOfText(text: string): string | undefined {
-  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   const counts = Object.fromEntries(Object.keys(STOP_WORDS).map((lang) => [lang, 0])) as Record<string, number>;
-  for (const w of words.slice(0, 400)) for (const [lang, set] of Object.entries(STOP_WORDS)) if (set.has(w)) counts[lang]!++;
+  let seen = 0;
+  // The first 400 words decide; the rest of a long mail is never split into words.
+  for (const [w] of text.toLowerCase().matchAll(/\p{L}+/gu)) {
+    if (seen++ === 400) break;
+    for (const [lang, set] of Object.entries(STOP_WORDS)) if (set.has(w)) counts[lang]!++;
+  }
   const [best, second] = Object.entries(counts).sort((a, b) => b[1] - a[1]);
   // At least three function words, and twice as many as the runner-up: short or mixed text stays undecided.
   if (!best || best[1] < 3 || best[1] < 2 * (second?.[1] ?? 0)) return undefined;

@@ -1,4 +1,5 @@
 import type { TicketSummary } from '../ticket/summary.js';
+import { OPEN_STATUSES } from '../ticket/machine.js';
 
 /**
  * The KPIs of seed 003 ("Key Performance Indicators") and the contract, computed from plain rows:
@@ -88,7 +89,8 @@ export const TARGETS = {
   escalation: { op: '<', value: 0.15 },
 } as const;
 
-export const OPEN = ['new', 'reviewing', 'assigned', 'in_progress', 'waiting_customer', 'waiting_third_party'];
+/** Statuses counted as backlog: the state machine's open ones. */
+const OPEN: readonly string[] = OPEN_STATUSES;
 const AGE_BUCKETS: { label: string; maxDays: number }[] = [
   { label: 'under 1 day', maxDays: 1 },
   { label: '1–3 days', maxDays: 3 },

@@ -1,14 +1,22 @@
+import type { Knex } from 'knex';
 import type { Decision } from '../mail/decision.js';
 import type { Queryable } from './db.js';
+import { writeTogether } from './together.js';
 
 export type ReceiptOutcome = 'stored' | 'duplicate' | 'dropped' | 'quarantined';
 
-/** One row per inbound mail, whatever became of it: nothing is ever skipped silently. */
-export async function addReceipt(
-  q: Queryable,
-  r: { mailbox: string; source: string; messageId: string | undefined; outcome: ReceiptOutcome; reason: string; ticketId: number | undefined; decisions: Decision[] },
-): Promise<void> {
-  await q('receipts').insert({
+export interface Receipt {
+  mailbox: string;
+  source: string;
+  messageId: string | undefined;
+  outcome: ReceiptOutcome;
+  reason: string;
+  ticketId: number | undefined;
+  decisions: Decision[];
+}
+
+function receiptInsert(q: Queryable, r: Receipt): Knex.QueryBuilder {
+  return q('receipts').insert({
     mailbox: r.mailbox,
     source: r.source,
     message_id: r.messageId ?? null,
@@ -17,6 +25,11 @@ export async function addReceipt(
     ticket_id: r.ticketId ?? null,
     decisions: JSON.stringify(r.decisions),
   });
+}
+
+/** One row per inbound mail, whatever became of it: nothing is ever skipped silently. */
+export async function addReceipt(q: Queryable, r: Receipt): Promise<void> {
+  await receiptInsert(q, r);
 }
 
 export async function addQuarantine(q: Queryable, r: { mailbox: string; source: string; reason: string; raw: Buffer }): Promise<number> {
@@ -38,14 +51,16 @@ export interface ImapUid {
   uid: number;
 }
 
-const COMMITTED_UID_INSERT = `INSERT INTO imap_committed_uids (mailbox, uid_validity, uid) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`;
+function committedUidInsert(q: Queryable, at: ImapUid): Knex.QueryBuilder {
+  return q('imap_committed_uids').insert({ mailbox: at.mailbox, uid_validity: at.uidValidity, uid: at.uid }).onConflict().ignore();
+}
 
 /**
  * Records, inside the mail's transaction, that this UID is done. The checkpoint is not moved here:
  * mails of one window commit concurrently and out of order (see advanceCheckpointPast).
  */
 export async function recordCommittedUid(q: Queryable, at: ImapUid): Promise<void> {
-  await q.raw(COMMITTED_UID_INSERT, [at.mailbox, at.uidValidity, at.uid]);
+  await committedUidInsert(q, at);
 }
 
 /** Which of these UIDs were already committed (by a run that crashed before moving the checkpoint). */
@@ -75,28 +90,12 @@ export async function advanceCheckpointPast(q: Queryable, mailbox: string, uidVa
  * mail's transaction): the stored message's final decision record, the receipt and, for IMAP, the
  * mail's committed UID — the same rows addReceipt and recordCommittedUid write.
  */
-export async function finishReceipt(
-  q: Queryable,
-  r: { mailbox: string; source: string; messageId: string | undefined; outcome: ReceiptOutcome; reason: string; ticketId: number | undefined; decisions: Decision[] },
-  opts: { messageRowId?: number | undefined; committedUid?: ImapUid | undefined },
-): Promise<void> {
-  const decisions = JSON.stringify(r.decisions);
-  const parts: string[] = [];
-  const bindings: unknown[] = [];
-  if (opts.messageRowId !== undefined) {
-    parts.push('decided AS (UPDATE messages SET decisions = ?::jsonb WHERE id = ?)');
-    bindings.push(decisions, opts.messageRowId);
-  }
-  const receipt = `INSERT INTO receipts (mailbox, source, message_id, outcome, reason, ticket_id, decisions) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)`;
-  const receiptBindings = [r.mailbox, r.source, r.messageId ?? null, r.outcome, r.reason, r.ticketId ?? null, decisions];
-  let main = receipt;
-  if (opts.committedUid) {
-    parts.push(`receipt AS (${receipt})`);
-    bindings.push(...receiptBindings);
-    main = COMMITTED_UID_INSERT;
-    bindings.push(opts.committedUid.mailbox, opts.committedUid.uidValidity, opts.committedUid.uid);
-  } else bindings.push(...receiptBindings);
-  await q.raw(`${parts.length ? `WITH ${parts.join(', ')} ` : ''}${main}`, bindings as never[]);
+export async function finishReceipt(q: Queryable, r: Receipt, opts: { messageRowId?: number | undefined; committedUid?: ImapUid | undefined }): Promise<void> {
+  await writeTogether(q, [
+    opts.messageRowId === undefined ? undefined : q('messages').where({ id: opts.messageRowId }).update({ decisions: JSON.stringify(r.decisions) }),
+    receiptInsert(q, r),
+    opts.committedUid ? committedUidInsert(q, opts.committedUid) : undefined,
+  ]);
 }
 
 export interface Checkpoint {
@@ -107,23 +106,6 @@ export interface Checkpoint {
 export async function getCheckpoint(q: Queryable, mailbox: string): Promise<Checkpoint | undefined> {
   const row = (await q('mailbox_checkpoints').where({ mailbox }).first()) as { uid_validity: string | number; last_uid: string | number } | undefined;
   return row ? { uidValidity: Number(row.uid_validity), lastUid: Number(row.last_uid) } : undefined;
-}
-
-/**
- * Moves the checkpoint forward within the transaction that stored the message. A new
- * UIDVALIDITY replaces the old one (its UIDs mean nothing any more); within one UIDVALIDITY the
- * last UID never goes back.
- */
-export async function advanceCheckpoint(q: Queryable, mailbox: string, uidValidity: number, uid: number): Promise<void> {
-  await q.raw(
-    `INSERT INTO mailbox_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, now())
-     ON CONFLICT (mailbox) DO UPDATE SET
-       last_uid = CASE WHEN mailbox_checkpoints.uid_validity = EXCLUDED.uid_validity
-                       THEN GREATEST(mailbox_checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
-       uid_validity = EXCLUDED.uid_validity,
-       updated_at = now()`,
-    [mailbox, uidValidity, uid],
-  );
 }
 
 export interface QuarantineRow {

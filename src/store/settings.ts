@@ -12,10 +12,6 @@ export async function signingSecret(q: Queryable, configured: string | undefined
   return row.value;
 }
 
-export async function isSenderBlocked(q: Queryable, email: string): Promise<boolean> {
-  return (await q('blocked_senders').where({ email: email.toLowerCase() }).first('email')) !== undefined;
-}
-
 export async function blockSender(q: Queryable, email: string, reason: string): Promise<void> {
   await q('blocked_senders').insert({ email: email.toLowerCase(), reason }).onConflict('email').ignore();
 }

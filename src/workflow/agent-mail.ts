@@ -116,16 +116,17 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
   }
   // #close (not #spam, #project or #merge) ends the ticket: the customer is asked how it went.
   if (!e.blockSender && e.draft.status === 'closed' && requesterNotices.some((n) => n.kind === 'closed')) sent += await sendSurvey(tx, deps, after);
-  if (e.notices.some((n) => n.kind === 'assigned' && n.audience === 'assignee') && e.draft.assigneeId !== null) {
+  const assignedNotice = e.notices.some((n) => n.kind === 'assigned' && n.audience === 'assignee') && e.draft.assigneeId !== null;
+  const leadNotice = e.notices.find((n) => n.audience === 'leads');
+  // The customer's latest words, told to a new assignee and to the leads.
+  const lastMessage = assignedNotice || leadNotice ? await lastInbound(tx, ticket.id) : null;
+  if (assignedNotice) {
     const assignee = loads.find((a) => a.id === e.draft.assigneeId)!;
-    const last = (await tx('messages').where({ ticket_id: ticket.id, direction: 'in' }).orderBy('id', 'desc').first('body', 'from_address')) as { body: string; from_address: string } | undefined;
-    const vars = await varsFor(tx, deps.config, after, { agent: { name: assignee.name, email: assignee.email }, message: last ? { body: last.body, from: last.from_address } : null });
+    const vars = await varsFor(tx, deps.config, after, { agent: { name: assignee.name, email: assignee.email }, message: lastMessage });
     sent += await mailAgents(tx, deps, after, 'assigned', [assignee], () => vars);
   }
-  const leadNotice = e.notices.find((n) => n.audience === 'leads');
   if (leadNotice) {
-    const last = (await tx('messages').where({ ticket_id: ticket.id, direction: 'in' }).orderBy('id', 'desc').first('body', 'from_address')) as { body: string; from_address: string } | undefined;
-    const vars = await varsFor(tx, deps.config, after, { agent: agentVars, note: leadNotice.note ?? null, message: last ? { body: last.body, from: last.from_address } : null });
+    const vars = await varsFor(tx, deps.config, after, { agent: agentVars, note: leadNotice.note ?? null, message: lastMessage });
     sent += await mailAgents(tx, deps, after, 'escalated_leads', (await leads(tx)).filter((l) => l.id !== agent.id), () => vars);
   }
   if (commands.length > 0) {
@@ -139,6 +140,12 @@ export async function onAgentMail(tx: Tx, deps: WorkflowDeps, ticket: TicketRow,
     sent += await mailAgents(tx, deps, after, 'command_result', [agent], () => vars);
   }
   return sent;
+}
+
+/** The customer's latest mail on the ticket. */
+async function lastInbound(tx: Tx, ticketId: number): Promise<TemplateVars['message']> {
+  const last = (await tx('messages').where({ ticket_id: ticketId, direction: 'in' }).orderBy('id', 'desc').first('body', 'from_address')) as { body: string; from_address: string } | undefined;
+  return last ? { body: last.body, from: last.from_address } : null;
 }
 
 /** A mail claiming to be an agent that could not be authenticated: nothing applied, the real agent told. */

@@ -7,7 +7,7 @@ import { saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { chooseAssignee } from '../ticket/assignment.js';
 import { statusAfterAssign } from '../ticket/machine.js';
 import type { SlaSettings } from '../ticket/sla.js';
-import { mailAgents, varsFor, type WorkflowDeps } from './notify.js';
+import { mailAgents, ticketVars, type WorkflowDeps } from './notify.js';
 
 /**
  * Auto-assignment of a new ticket no rule assigned (the SLA file's assignment: section), in the
@@ -39,7 +39,8 @@ export async function autoAssign(tx: Tx, deps: WorkflowDeps & { sla: SlaSettings
   await saveTicketChanges(tx, ticket, { status: next.status, priority: next.priority, category: next.category, tags: next.tags, assigneeId: agent.id, approved: next.approved, escalated: next.escalated, resolution: next.resolution });
   await addEvent(tx, ticket.id, 'assigned', 'system', { to: agent.email, from: null, auto: true, reason: choice.reason, openTickets: agent.open_tickets + 1 });
   decisions.push({ stage: 'assign', verdict: agent.email, reason: `auto-assigned: ${choice.reason}` });
-  const vars = await varsFor(tx, deps.config, next, { agent: { name: agent.name, email: agent.email }, message: { body, from: ticket.requester_email } });
+  const assignee = { name: agent.name, email: agent.email };
+  const vars = ticketVars(deps.config, next, assignee, { agent: assignee, message: { body, from: ticket.requester_email } });
   const notifications = await mailAgents(tx, deps, next, 'assigned', [agent], () => vars);
   return { ticket: next, notifications };
 }

@@ -6,7 +6,7 @@ import { findCsat, recordSurvey, saveRating } from '../store/csat.js';
 import type { Queryable, Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
 import { listParticipants, touchTicket, type TicketRow } from '../store/tickets.js';
-import { leads, mailAgents, mailCustomer, varsFor, type WorkflowDeps } from './notify.js';
+import { leads, mailAgents, mailCustomer, queueCustomerMail, varsFor, type WorkflowDeps } from './notify.js';
 
 /**
  * Customer satisfaction by mail (seed 003 step 11, seed 002 "collect customer feedback"): a survey
@@ -26,11 +26,10 @@ export interface CsatClaim {
 export async function sendSurvey(tx: Tx, deps: WorkflowDeps, ticket: TicketRow): Promise<number> {
   const links = csatLinks(deps.config.helpdeskAddress, deps.secret, ticket.ref);
   const vars = await varsFor(tx, deps.config, ticket, { csat: { links, rating: null, label: null, comment: null, windowDays: deps.config.csatWindowDays } });
-  const sent = await mailCustomer(tx, deps, ticket, 'csat', vars);
-  if (sent === 0) return 0; // suppressed: no survey, so no rating window either
-  const row = (await tx('outbox').where({ ticket_id: ticket.id, kind: 'csat' }).orderBy('id', 'desc').first('message_id')) as { message_id: string } | undefined;
-  await recordSurvey(tx, ticket.id, row?.message_id);
-  return sent;
+  const messageId = await queueCustomerMail(tx, deps, ticket, 'csat', vars);
+  if (!messageId) return 0; // suppressed: no survey, so no rating window either
+  await recordSurvey(tx, ticket.id, messageId);
+  return 1;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
 import { addParticipant, saveTicketChanges, touchTicket, type TicketRow } from '../store/tickets.js';
 import { statusAfterCustomerReply } from '../ticket/machine.js';
-import { mailAgents, triagePeople, varsFor, type Person, type WorkflowDeps } from './notify.js';
+import { mailAgents, ticketVars, triagePeople, varsFor, type Person, type WorkflowDeps } from './notify.js';
 
 /**
  * A customer's reply on a ticket: waiting_customer → in_progress, resolved/closed → reopened (the
@@ -31,7 +31,7 @@ export async function onCustomerReply(tx: Tx, deps: WorkflowDeps, ticket: Ticket
   const current: TicketRow = { ...owned, status: next.status };
   const assignee = current.assignee_id === null ? undefined : await findAgentById(tx, current.assignee_id);
   const people: Person[] = assignee ? [{ email: assignee.email, name: assignee.name }] : await triagePeople(tx, deps.config);
-  const base = await varsFor(tx, deps.config, current, { message: { body, from: from.address } });
+  const base = ticketVars(deps.config, current, assignee ? { name: assignee.name, email: assignee.email } : null, { message: { body, from: from.address } });
   return mailAgents(tx, deps, current, 'customer_replied', people, (p) => ({ ...base, agent: assignee ? { name: p.name, email: p.email } : null }));
 }
 

@@ -24,6 +24,11 @@ export interface Person {
 /** The template variables for a ticket, with the extras a notification adds. */
 export async function varsFor(q: Queryable, config: Config, ticket: TicketRow, extra: Partial<TemplateVars> = {}): Promise<TemplateVars> {
   const assignee = ticket.assignee_id === null ? undefined : await findAgentById(q, ticket.assignee_id);
+  return ticketVars(config, ticket, assignee ? { name: assignee.name, email: assignee.email } : null, extra);
+}
+
+/** varsFor() when the assignee is already known (null: none), so nothing is looked up. */
+export function ticketVars(config: Config, ticket: TicketRow, assignee: TemplateVars['ticket']['assignee'], extra: Partial<TemplateVars> = {}): TemplateVars {
   return templateVars({
     helpdesk: { name: config.helpdeskName, address: config.helpdeskAddress },
     ticket: {
@@ -34,7 +39,7 @@ export async function varsFor(q: Queryable, config: Config, ticket: TicketRow, e
       priority: ticket.priority,
       category: ticket.category,
       tags: ticket.tags,
-      assignee: assignee ? { name: assignee.name, email: assignee.email } : null,
+      assignee,
       resolution: ticket.resolution,
       mergedInto: ticket.merged_into,
     },
@@ -58,17 +63,22 @@ export async function customerThread(tx: Queryable, ticketId: number): Promise<{
   return last ? { inReplyTo: last.message_id, references: last.references } : { inReplyTo: undefined, references: [] };
 }
 
-/** A mail to the customer (and, for replies, the other participants in copy). */
-export async function mailCustomer(
+/** A mail to the customer (and, for replies, the other participants in copy); returns mails queued (0 or 1). */
+export async function mailCustomer(...args: Parameters<typeof queueCustomerMail>): Promise<number> {
+  return (await queueCustomerMail(...args)) ? 1 : 0;
+}
+
+/** mailCustomer() returning the queued mail's Message-ID (undefined when the brakes suppressed it). */
+export async function queueCustomerMail(
   tx: Tx,
   deps: WorkflowDeps,
   ticket: TicketRow,
   kind: string,
   vars: TemplateVars,
   opts: { to?: string[]; fromName?: string; humanWritten?: boolean } = {},
-): Promise<number> {
+): Promise<string | undefined> {
   const thread = await customerThread(tx, ticket.id);
-  const id = await enqueueNotification(tx, deps.renderer, deps.sender, {
+  return enqueueNotification(tx, deps.renderer, deps.sender, {
     kind,
     to: opts.to ?? [ticket.requester_email],
     ticket,
@@ -79,7 +89,6 @@ export async function mailCustomer(
     storeOnTicket: true,
     fromName: opts.fromName,
   });
-  return id ? 1 : 0;
 }
 
 /** One mail per agent, each with a reply address signed for that agent and ticket. */

@@ -6,7 +6,7 @@ import { addEvent } from '../store/events.js';
 import { claimTicketsWithDueTimers, clearPendingListFired, insertTimers, lockTicketRow, markTimerFired, nextDueTimer, type TimerRow } from '../store/timers.js';
 import { findTicketById, saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { formatMinutes, ONCE_KINDS, plannedTimers, type SlaSettings, type TimerKind } from '../ticket/sla.js';
-import { leads, mailAgents, mailCustomer, varsFor, type Person, type WorkflowDeps } from './notify.js';
+import { leads, mailAgents, mailCustomer, ticketVars, varsFor, type Person, type WorkflowDeps } from './notify.js';
 import { sendSurvey } from './csat.js';
 
 export interface TimerDeps extends WorkflowDeps {
@@ -82,7 +82,8 @@ export async function fireTimer(tx: Tx, deps: TimerDeps, timer: TimerRow, now: D
       const assignee = t.assignee_id === null ? undefined : await findAgentById(tx, t.assignee_id);
       await addEvent(tx, t.id, 'update_reminder', 'system', { to: assignee?.email ?? null });
       if (assignee) {
-        const vars = await varsFor(tx, deps.config, t, { alert, agent: { name: assignee.name, email: assignee.email } });
+        const agent = { name: assignee.name, email: assignee.email };
+        const vars = ticketVars(deps.config, t, agent, { alert, agent });
         sent += await mailAgents(tx, deps, t, 'update_reminder', [assignee], () => vars);
       }
       break;

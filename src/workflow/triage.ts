@@ -5,7 +5,7 @@ import type { Tx } from '../store/db.js';
 import { addEvent } from '../store/events.js';
 import { saveTicketChanges, type TicketRow } from '../store/tickets.js';
 import { findNearDuplicate, type RuleSet, type Triage } from '../ticket/rules.js';
-import { leads, mailAgents, varsFor, type WorkflowDeps } from './notify.js';
+import { leads, mailAgents, ticketVars, varsFor, type WorkflowDeps } from './notify.js';
 import { autoAssign } from './auto-assign.js';
 import type { SlaSettings } from '../ticket/sla.js';
 import { fileBugOnArrival } from './bugs.js';
@@ -36,12 +36,12 @@ export async function applyTriage(tx: Tx, deps: WorkflowDeps & { sla: SlaSetting
     .whereNot({ id: t.id })
     .whereNotIn('status', ['closed'])
     .andWhere('created_at', '>', new Date(Date.now() - rules.duplicates.windowHours * 3_600_000))
-    .select('ref', 'subject', 'created_at')) as { ref: string; subject: string; created_at: Date }[];
+    .select('id', 'ref', 'subject', 'created_at')) as { id: number; ref: string; subject: string; created_at: Date }[];
   const dup = findNearDuplicate(t.subject, new Date(), earlier.map((e) => ({ ref: e.ref, subject: e.subject, createdAt: new Date(e.created_at) })), rules.duplicates);
   if (dup) {
     await save({ ...t, tags: [...new Set([...t.tags, 'duplicate'])] });
     await addEvent(tx, t.id, 'duplicate_of', 'system', { ref: dup.ref, similarity: Number(dup.similarity.toFixed(2)) });
-    const other = (await tx('tickets').where({ ref: dup.ref }).first('id')) as { id: number };
+    const other = earlier.find((e) => e.ref === dup.ref)!;
     await addEvent(tx, other.id, 'duplicate_linked', 'system', { ref: t.ref, similarity: Number(dup.similarity.toFixed(2)) });
     decisions.push({ stage: 'triage', verdict: 'duplicate', reason: `near-identical to ${dup.ref} from the same requester (similarity ${dup.similarity.toFixed(2)}); linked and flagged` });
   }
@@ -51,7 +51,8 @@ export async function applyTriage(tx: Tx, deps: WorkflowDeps & { sla: SlaSetting
     if (agent) {
       await save({ ...t, assignee_id: agent.id, status: 'assigned' });
       await addEvent(tx, t.id, 'assigned', 'system', { to: agent.email, from: null, rule: ruleNames });
-      const vars = await varsFor(tx, deps.config, t, { agent: { name: agent.name, email: agent.email }, message: { body, from: t.requester_email } });
+      const assignee = { name: agent.name, email: agent.email };
+      const vars = ticketVars(deps.config, t, assignee, { agent: assignee, message: { body, from: t.requester_email } });
       sent += await mailAgents(tx, deps, t, 'assigned', [agent], () => vars);
     } else {
       decisions.push({ stage: 'triage', verdict: 'assign skipped', reason: `rule asks to assign ${triage.assign}, who is not a registered agent` });

@@ -5,40 +5,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentsList } from '../../src/cli/agents.js';
 import { agentsAway, agentsBack } from '../../src/cli/agents-away.js';
 import { ticketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { silentLogger } from '../../src/log.js';
-import { receiveMail, type ReceiveDeps } from '../../src/receive.js';
+import type { ReceiveDeps } from '../../src/receive.js';
 import { upsertAgent } from '../../src/store/agents.js';
-import { closeDb, migrate, openDb, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { listOutbox } from '../../src/store/outbox.js';
 import { pendingTimers } from '../../src/store/timers.js';
 import { findTicketByRef } from '../../src/store/tickets.js';
-import { testDeps } from '../support/deps.js';
-import { freshDatabase } from '../support/postgres.js';
-import { rawMessage } from '../support/raw-mail.js';
+import { openPipeline, type Pipeline } from '../support/pipeline.js';
 
 /** Auto-assignment and the away hand-back on real PostgreSQL, through the whole ingest pipeline. */
 describe('auto-assignment and agents away', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let pipeline: Pipeline;
   let db: Db;
   let deps: ReceiveDeps;
   let ctx: AppContext;
-  let n = 0;
-  const support = 'support@helpdesk.test';
   const bob = 'bob@example.test';
   const cat = 'cat@example.test';
   const dan = 'dan@example.test';
   const lead = 'lena@example.test';
 
   beforeAll(async () => {
-    database = await freshDatabase();
-    db = openDb({ databaseUrl: database.url, embeddedDir: undefined });
-    await migrate(db);
     const dir = mkdtempSync(join(tmpdir(), 'deskmail-assign-'));
     const slaFile = join(dir, 'sla.yaml');
     writeFileSync(slaFile, 'assignment:\n  enabled: true\n  category_skills:\n    Technical Issues: [technical]\n    Billing/Payment: [billing]\n');
-    deps = testDeps(db, loadConfig({ HELPDESK_ADDRESS: support, AGENT_AUTH: 'off', DESKMAIL_DATA_DIR: dir, DESKMAIL_SLA: slaFile }));
+    pipeline = await openPipeline('assign', { dataDir: dir, env: { DESKMAIL_SLA: slaFile } });
+    ({ db, deps } = pipeline);
     ctx = { ...deps, log: silentLogger(), appliedMigrations: [], close: async () => undefined };
     await upsertAgent(db, { email: bob, name: 'Bob Agent', role: 'agent', skills: ['technical'] });
     await upsertAgent(db, { email: cat, name: 'Cat Agent', role: 'agent', skills: ['technical', 'billing'] });
@@ -46,14 +39,10 @@ describe('auto-assignment and agents away', () => {
     await upsertAgent(db, { email: lead, name: 'Lena Lead', role: 'lead', skills: ['technical'] });
   });
   afterAll(async () => {
-    await closeDb(db);
-    await database.drop();
+    await pipeline?.close();
   });
 
-  async function mail(from: string, subject: string, body: string): Promise<string> {
-    const r = await receiveMail(deps, rawMessage([`From: ${from}`, `To: ${support}`, `Subject: ${subject}`, `Message-ID: <assign-${++n}@example.test>`], body), { source: 'test' });
-    return r.ticketRef!;
-  }
+  const mail = (from: string, subject: string, body: string): Promise<string> => pipeline.mail(from, subject, body);
   const assignedMails = async (ref: string) => (await listOutbox(db, { ticketId: (await findTicketByRef(db, ref))!.id })).filter((o) => o.kind === 'assigned');
 
   it('a new technical ticket goes to a skilled agent with the fewest open tickets, who is told, and the history says why', async () => {

@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { runNode } from '../support/cli.js';
 
 /**
  * `npm run bench` kept working: a tiny run on its own real stack (Dovecot, OpenSMTPD, PostgreSQL)
@@ -22,21 +19,9 @@ const CONTRACT_KEYS = [
   'scaling_ratio',
 ];
 
-function runBench(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('npm run bench (smoke)', () => {
   it('runs every phase on a tiny backlog and prints a table, then the contract JSON as its last line', async () => {
-    const res = await runBench({ BENCH_BACKLOG: '30', BENCH_LATENCY_SECONDS: '2', BENCH_ATTACHMENT_MB: '1', BENCH_IDLE_ROUNDS: '3', BENCH_PG_SECONDS: '0.5' });
+    const res = await runNode(['--import', 'tsx', 'bench/run.ts'], { env: { ...process.env, BENCH_BACKLOG: '30', BENCH_LATENCY_SECONDS: '2', BENCH_ATTACHMENT_MB: '1', BENCH_IDLE_ROUNDS: '3', BENCH_PG_SECONDS: '0.5' } });
     expect(res.code, res.stderr).toBe(0);
     const lines = res.stdout.trim().split('\n');
     expect(res.stdout).toContain('raw baseline');

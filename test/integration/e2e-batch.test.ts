@@ -1,15 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAll } from '../../bench/mailbox.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import type { AppContext } from '../../src/context.js';
 import { AttachmentStore } from '../../src/mail/attachments.js';
-import { freshDatabase } from '../support/postgres.js';
+import { startDesk, type E2eDesk } from '../support/e2e.js';
 import { mailStack, rawMail, readMailbox, uniqueAddress, waitFor } from '../support/mail-client.js';
 
 /**
@@ -18,16 +13,13 @@ import { mailStack, rawMail, readMailbox, uniqueAddress, waitFor } from '../supp
  */
 describe('gateway on a backlog with a large mail', () => {
   const support = uniqueAddress('support', 'helpdesk.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let desk: E2eDesk | undefined;
   let ctx: AppContext;
-  let config: Config;
-  let gateway: RunningGateway;
   const attachment = randomBytes(3 * 1024 * 1024);
   let big: Buffer;
   const small = 210; // more than one window of 200
 
   beforeAll(async () => {
-    db = await freshDatabase();
     const s = mailStack();
     const mails: Buffer[] = [];
     for (let i = 0; i < small; i++) {
@@ -62,22 +54,12 @@ describe('gateway on a backlog with a large mail', () => {
       }
     }
     await appendAll({ host: s.host, port: s.imapPort, user: support, pass: s.password }, mails);
-    config = loadConfig({
-      DATABASE_URL: db.url,
-      IMAP_URL: s.imapUrl(support),
-      SMTP_URL: s.smtpUrl(),
-      HELPDESK_ADDRESS: support,
-      POLL_INTERVAL: '5',
-      DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-batch-')),
-    });
-    ctx = await openContext(config, silentLogger());
-    gateway = startGateway(ctx);
+    desk = await startDesk('batch', { support });
+    ctx = desk.ctx;
   }, 60_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   it('stores every mail once and flags them all \\Seen', async () => {
@@ -102,7 +84,7 @@ describe('gateway on a backlog with a large mail', () => {
     expect(row.raw).toBeNull();
     expect(Number(row.raw_size)).toBe(big.length);
     expect(row.raw_sha256).toBe(createHash('sha256').update(big).digest('hex'));
-    const files = new AttachmentStore(config.attachmentsDir);
+    const files = new AttachmentStore(ctx.config.attachmentsDir);
     expect(readFileSync(files.pathOf(row.raw_sha256)).equals(big)).toBe(true);
     const [att] = (await ctx.db('attachments').where({ message_id: row.id }).select('filename', 'size', 'sha256')) as { filename: string; size: string | number; sha256: string }[];
     expect({ ...att, size: Number(att!.size) }).toEqual({ filename: 'server.log', size: attachment.length, sha256: createHash('sha256').update(attachment).digest('hex') });

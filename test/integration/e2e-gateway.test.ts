@@ -1,14 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../bench/mailbox.js';
 import { ticketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import type { AppContext } from '../../src/context.js';
 import { listTickets } from '../../src/store/tickets.js';
-import { freshDatabase } from '../support/postgres.js';
+import { startDesk, type E2eDesk } from '../support/e2e.js';
 import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor, waitForMailbox } from '../support/mail-client.js';
 
 /**
@@ -19,30 +14,16 @@ import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor, waitF
 describe('gateway on the real mail stack', () => {
   const support = uniqueAddress('support', 'helpdesk.test');
   const customer = uniqueAddress('carol', 'example.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let desk: E2eDesk | undefined;
   let ctx: AppContext;
-  let gateway: RunningGateway;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const s = mailStack();
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      IMAP_URL: s.imapUrl(support),
-      SMTP_URL: s.smtpUrl(),
-      HELPDESK_ADDRESS: support,
-      HELPDESK_NAME: 'Example Support',
-      POLL_INTERVAL: '5',
-      DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-e2e-')),
-    });
-    ctx = await openContext(config, silentLogger());
-    gateway = startGateway(ctx);
+    desk = await startDesk('e2e', { support, env: { HELPDESK_NAME: 'Example Support' } });
+    ctx = desk.ctx;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   const ticketCount = async (): Promise<number> => (await listTickets(ctx.db)).length;
@@ -132,9 +113,7 @@ describe('gateway on the real mail stack', () => {
     // The server now reports a different UIDVALIDITY than the checkpoint, and all mail is unseen again.
     await ctx.db('mailbox_checkpoints').update({ uid_validity: 1 });
     const s = mailStack();
-    const { ImapFlow } = await import('imapflow');
-    const client = new ImapFlow({ host: '127.0.0.1', port: s.imapPort, secure: false, auth: { user: support, pass: s.password }, logger: false });
-    await client.connect();
+    const client = await connect({ host: s.host, port: s.imapPort, user: support, pass: s.password });
     await client.mailboxOpen('INBOX');
     await client.messageFlagsRemove('1:*', ['\\Seen']);
     await client.logout();

@@ -1,15 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import type { AppContext } from '../../src/context.js';
 import { listTickets } from '../../src/store/tickets.js';
-import { freshDatabase } from '../support/postgres.js';
-import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor } from '../support/mail-client.js';
+import { startDesk, type E2eDesk } from '../support/e2e.js';
+import { rawMail, readMailbox, sendRaw, uniqueAddress, waitFor } from '../support/mail-client.js';
 
 /**
  * Auto-responder ping-pong, the peers' classic: the customer's vacation responder answers every
@@ -18,9 +12,8 @@ import { mailStack, rawMail, readMailbox, sendRaw, uniqueAddress, waitFor } from
 describe('a customer with a vacation responder', () => {
   const support = uniqueAddress('support', 'helpdesk.test');
   const customer = uniqueAddress('vera', 'example.test');
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let desk: E2eDesk | undefined;
   let ctx: AppContext;
-  let gateway: RunningGateway;
   let responding = true;
   const answered = new Set<number>();
 
@@ -50,20 +43,13 @@ describe('a customer with a vacation responder', () => {
   }
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    const s = mailStack();
-    ctx = await openContext(
-      loadConfig({ DATABASE_URL: db.url, IMAP_URL: s.imapUrl(support), SMTP_URL: s.smtpUrl(), HELPDESK_ADDRESS: support, POLL_INTERVAL: '5', DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-vac-')) }),
-      silentLogger(),
-    );
-    gateway = startGateway(ctx);
+    desk = await startDesk('vac', { support });
+    ctx = desk.ctx;
   });
 
   afterAll(async () => {
     responding = false;
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   it('gets exactly one acknowledgment; the auto-reply is recorded on the ticket without a loop', async () => {

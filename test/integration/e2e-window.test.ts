@@ -1,16 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAll, connect } from '../../bench/mailbox.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { openContext, type AppContext } from '../../src/context.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import type { Config } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
 import { imapCheckpointKey } from '../../src/ingress/imap.js';
 import { receiveSafely } from '../../src/ingress/receive-safely.js';
-import { silentLogger } from '../../src/log.js';
 import { getCheckpoint } from '../../src/store/ingest-log.js';
-import { freshDatabase } from '../support/postgres.js';
+import { startDesk, type E2eDesk } from '../support/e2e.js';
 import { mailStack, rawMail, readMailbox, uniqueAddress, waitFor } from '../support/mail-client.js';
 
 /**
@@ -21,14 +16,12 @@ import { mailStack, rawMail, readMailbox, uniqueAddress, waitFor } from '../supp
 describe('a window of related mails stored concurrently', () => {
   const support = uniqueAddress('support', 'helpdesk.test');
   const conversations = 12;
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let desk: E2eDesk | undefined;
   let ctx: AppContext;
   let config: Config;
-  let gateway: RunningGateway | undefined;
   let lastUid = 0;
 
   beforeAll(async () => {
-    db = await freshDatabase();
     const s = mailStack();
     const requests: Buffer[] = [];
     const replies: Buffer[] = [];
@@ -45,35 +38,28 @@ describe('a window of related mails stored concurrently', () => {
     const account = { host: s.host, port: s.imapPort, user: support, pass: s.password };
     // Each request directly followed by its replies: run at once, a reply would open a second ticket.
     await appendAll(account, [...requests.flatMap((r, i) => [r, replies[i]!, colleagues[i]!]), garbage]);
-    config = loadConfig({
-      DATABASE_URL: db.url,
-      IMAP_URL: s.imapUrl(support),
-      SMTP_URL: s.smtpUrl(),
-      HELPDESK_ADDRESS: support,
-      POLL_INTERVAL: '5',
-      DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-window-')),
-    });
-    ctx = await openContext(config, silentLogger());
-
     // An earlier run committed request 5 and quarantined the garbage, then died before the checkpoint moved.
-    const client = await connect(account);
-    const mailbox = await client.mailboxOpen('INBOX');
-    const uids: number[] = [];
-    for await (const m of client.fetch('1:*', { uid: true }, { uid: false })) uids.push(m.uid);
-    await client.logout();
-    lastUid = Math.max(...uids);
-    const at = (uid: number) => ({ source: `imap:${mailbox.uidValidity}:${uid}`, imap: { mailbox: imapCheckpointKey(config.imap!), uidValidity: Number(mailbox.uidValidity), uid } });
-    await receiveSafely(ctx, requests[5]!, at(uids[15]!));
-    await receiveSafely(ctx, garbage, at(lastUid));
-    expect(await getCheckpoint(ctx.db, imapCheckpointKey(config.imap!))).toBeUndefined();
-
-    gateway = startGateway(ctx);
+    desk = await startDesk('window', {
+      support,
+      beforeStart: async (open) => {
+        ctx = open;
+        config = open.config;
+        const client = await connect(account);
+        const mailbox = await client.mailboxOpen('INBOX');
+        const uids: number[] = [];
+        for await (const m of client.fetch('1:*', { uid: true }, { uid: false })) uids.push(m.uid);
+        await client.logout();
+        lastUid = Math.max(...uids);
+        const at = (uid: number) => ({ source: `imap:${mailbox.uidValidity}:${uid}`, imap: { mailbox: imapCheckpointKey(config.imap!), uidValidity: Number(mailbox.uidValidity), uid } });
+        await receiveSafely(ctx, requests[5]!, at(uids[15]!));
+        await receiveSafely(ctx, garbage, at(lastUid));
+        expect(await getCheckpoint(ctx.db, imapCheckpointKey(config.imap!))).toBeUndefined();
+      },
+    });
   }, 60_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ctx?.close();
-    await db?.drop();
+    await desk?.stop();
   });
 
   it('threads every reply onto its request, in mailbox order, with one ticket and one acknowledgment per conversation', async () => {

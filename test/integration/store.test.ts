@@ -6,7 +6,7 @@ import { loadConfig, packageRoot } from '../../src/config.js';
 import { receiveMail, type Origin, type ReceiveDeps, type ReceiveResult } from '../../src/receive.js';
 import { findAgentByEmail, listAgents, removeAgent, upsertAgent } from '../../src/store/agents.js';
 import { closeDb, migrate, openDb, type Db } from '../../src/store/db.js';
-import { advanceCheckpoint, advanceCheckpointPast, committedUids, getCheckpoint } from '../../src/store/ingest-log.js';
+import { advanceCheckpointPast, committedUids, getCheckpoint } from '../../src/store/ingest-log.js';
 import { findTicketIdByMessageIds, insertMessageOnce, listMessages, type NewMessage } from '../../src/store/messages.js';
 import { claimDueOutbox, insertOutbox, listOutbox, markOutboxFailed, markOutboxRetry, markOutboxSent, outboxStats, type OutboxRow } from '../../src/store/outbox.js';
 import { findTicketByRef, insertTicket, listTickets, type TicketRow } from '../../src/store/tickets.js';
@@ -191,20 +191,20 @@ describe.each(targets)('store on $name', (target) => {
         [100, 1, { uidValidity: 100, lastUid: 1 }],
       ];
       for (const [uidValidity, uid, expected] of steps) {
-        await advanceCheckpoint(db, 'INBOX', uidValidity, uid);
+        await advanceCheckpointPast(db, 'INBOX', uidValidity, uid);
         expect(await getCheckpoint(db, 'INBOX')).toEqual(expected);
       }
     });
 
     it('are kept per mailbox', async () => {
-      await advanceCheckpoint(db, 'INBOX', 1, 50);
-      await advanceCheckpoint(db, 'Archive', 9, 5);
+      await advanceCheckpointPast(db, 'INBOX', 1, 50);
+      await advanceCheckpointPast(db, 'Archive', 9, 5);
       expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 1, lastUid: 50 });
       expect(await getCheckpoint(db, 'Archive')).toEqual({ uidValidity: 9, lastUid: 5 });
     });
 
     it('hold UIDs and UIDVALIDITY values above 2^31', async () => {
-      await advanceCheckpoint(db, 'INBOX', 4_294_967_295, 3_000_000_000);
+      await advanceCheckpointPast(db, 'INBOX', 4_294_967_295, 3_000_000_000);
       expect(await getCheckpoint(db, 'INBOX')).toEqual({ uidValidity: 4_294_967_295, lastUid: 3_000_000_000 });
     });
   });

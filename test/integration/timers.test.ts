@@ -1,50 +1,36 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketView } from '../../src/cli/tickets.js';
-import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
-import { receiveMail, type ReceiveDeps } from '../../src/receive.js';
+import type { ReceiveDeps } from '../../src/receive.js';
 import { upsertAgent } from '../../src/store/agents.js';
-import { closeDb, migrate, openDb, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { listOutbox } from '../../src/store/outbox.js';
 import { pendingTimers } from '../../src/store/timers.js';
 import { findTicketByRef } from '../../src/store/tickets.js';
 import { TimerLoop } from '../../src/workflow/timers.js';
-import { testDeps } from '../support/deps.js';
-import { freshDatabase } from '../support/postgres.js';
-import { rawMessage } from '../support/raw-mail.js';
+import { openPipeline, type Pipeline } from '../support/pipeline.js';
 
 const HOUR = 3_600_000;
 
 /** Durable timers on real PostgreSQL with a controllable clock: SLA alerts once each, auto-close, exactly-once across gateways. */
 describe('SLA timers', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let pipeline: Pipeline;
   let db: Db;
   let deps: ReceiveDeps;
-  let n = 0;
-  const support = 'support@helpdesk.test';
   const agent = 'bob@example.test';
   const lead = 'lena@example.test';
 
   beforeAll(async () => {
-    database = await freshDatabase();
-    db = openDb({ databaseUrl: database.url, embeddedDir: undefined });
-    await migrate(db);
-    deps = testDeps(db, loadConfig({ HELPDESK_ADDRESS: support, AGENT_AUTH: 'off', DESKMAIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'deskmail-timers-')) }));
+    pipeline = await openPipeline('timers');
+    ({ db, deps } = pipeline);
     await upsertAgent(db, { email: agent, name: 'Bob Agent', role: 'agent', skills: [] });
     await upsertAgent(db, { email: lead, name: 'Lena Lead', role: 'lead', skills: [] });
   });
   afterAll(async () => {
-    await closeDb(db);
-    await database.drop();
+    await pipeline?.close();
   });
 
-  async function mail(from: string, subject: string, body: string): Promise<string> {
-    const r = await receiveMail(deps, rawMessage([`From: ${from}`, `To: ${support}`, `Subject: ${subject}`, `Message-ID: <timers-${++n}@example.test>`], body), { source: 'test' });
-    return r.ticketRef!;
-  }
+  const mail = (from: string, subject: string, body: string): Promise<string> => pipeline.mail(from, subject, body);
 
   const loopAt = (now: Date): TimerLoop => new TimerLoop(db, deps, silentLogger(), { now: () => now });
 

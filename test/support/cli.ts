@@ -14,19 +14,23 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, LOG_LEVEL: 'warn', ...env };
 }
 
-/** The real CLI as a user runs it (from source through tsx), in its own process. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs node with `args` in its own process, stdin given or closed, and collects its output. */
+export function runNode(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: opts.cwd ?? ROOT, env: childEnv(opts.env ?? {}) });
+    const child = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, env: opts.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+    child.stdin.end(opts.input);
   });
+}
+
+/** The real CLI as a user runs it (from source through tsx), in its own process. */
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runNode(['--import', 'tsx', MAIN, ...args], { ...opts, env: childEnv(opts.env ?? {}) });
 }
 
 /** Starts `deskmail run` in the background; the caller stops it. */

@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config.js';
-import { senderIdentity, slaSettings, templateDirs } from '../../src/context.js';
+import { senderIdentity, templateDirs } from '../../src/context.js';
+import { slaSettingsFromFile } from '../../src/sla-file.js';
 import { silentLogger } from '../../src/log.js';
 import { TemplateRenderer } from '../../src/outbox/render.js';
 import type { ReceiveDeps } from '../../src/receive.js';
@@ -10,5 +11,5 @@ import { loadRules } from '../../src/rules-file.js';
 export function testDeps(db: Db, config: Config, secret = 'test-secret'): ReceiveDeps {
   const loaded = loadRules(config.rulesFile);
   if (!loaded.ok) throw new Error(loaded.error);
-  return { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret, sla: slaSettings(config), rules: () => loaded.rules, log: silentLogger() };
+  return { db, config, renderer: new TemplateRenderer(templateDirs(config)), sender: senderIdentity(config), secret, sla: slaSettingsFromFile(config), rules: () => loaded.rules, log: silentLogger() };
 }

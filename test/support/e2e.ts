@@ -43,10 +43,14 @@ export interface E2eDesk {
 
 /**
  * Starts a helpdesk named `name` (in its addresses, Message-IDs and temp folder). `env` adds to or
- * overrides the configuration; `dataDir` is for a test that puts files there first.
+ * overrides the configuration; `dataDir` is for a test that puts files there first; `support` for
+ * one that filled the mailbox first; `beforeStart` runs on the open context before the gateway starts.
  */
-export async function startDesk(name: string, opts: { agents?: E2eAgent[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<E2eDesk> {
-  const support = uniqueAddress('support', 'helpdesk.test');
+export async function startDesk(
+  name: string,
+  opts: { agents?: E2eAgent[]; env?: Record<string, string>; dataDir?: string; support?: string; beforeStart?: (ctx: AppContext) => Promise<void> } = {},
+): Promise<E2eDesk> {
+  const support = opts.support ?? uniqueAddress('support', 'helpdesk.test');
   const db = await freshDatabase();
   let ctx: AppContext | undefined;
   try {
@@ -66,6 +70,7 @@ export async function startDesk(name: string, opts: { agents?: E2eAgent[]; env?:
       silentLogger(),
     );
     for (const a of opts.agents ?? []) await upsertAgent(ctx.db, { ...a, skills: [] });
+    await opts.beforeStart?.(ctx);
   } catch (err) {
     await ctx?.close();
     await db.drop();

@@ -5,8 +5,9 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeskmailError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { loadRules, parseRules, RulesWatcher, shippedRulesPath, summariseRules, type LoadResult } from '../../src/rules-file.js';
-import { evaluateRules } from '../../src/ticket/rules.js';
+import { loadRules, parseRules, shippedRulesPath, summariseRules, watchRules, type LoadResult } from '../../src/rules-file.js';
+import type { ConfigWatcher, Parsed } from '../../src/config-watcher.js';
+import { evaluateRules, type RuleSet } from '../../src/ticket/rules.js';
 import { parsedMessage } from '../support/raw-mail.js';
 
 /** A small valid file whose rules start at line 4. */
@@ -119,12 +120,12 @@ describe('what a valid file may say', () => {
   });
 });
 
-describe('RulesWatcher', () => {
+describe('watchRules', () => {
   let dir: string;
   let file: string;
   let logged: string[];
-  let results: LoadResult[];
-  let watcher: RulesWatcher | undefined;
+  let results: Parsed<RuleSet>[];
+  let watcher: ConfigWatcher<RuleSet> | undefined;
 
   const ruleFile = (category: string): string => `rules:\n  - name: everything\n    then: { category: ${category} }\n`;
   const log = () =>
@@ -138,7 +139,7 @@ describe('RulesWatcher', () => {
       }),
     });
   const categoryNow = async (): Promise<string | undefined> =>
-    evaluateRules(watcher!.rules, await parsedMessage(['From: a@example.test', 'To: s@helpdesk.test', 'Subject: hi'])).category;
+    evaluateRules(watcher!.value, await parsedMessage(['From: a@example.test', 'To: s@helpdesk.test', 'Subject: hi'])).category;
   async function until(what: () => boolean, ms = 5_000): Promise<void> {
     const end = Date.now() + ms;
     while (!what()) {
@@ -161,7 +162,7 @@ describe('RulesWatcher', () => {
   });
 
   it('picks up a change without a restart', async () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 50, onReload: (r) => results.push(r) });
+    watcher = watchRules(file, log(), { pollMs: 50, onReload: (r) => results.push(r) });
     expect(await categoryNow()).toBe('First');
     writeFileSync(file, ruleFile('Second'));
     await until(() => results.length > 0);
@@ -171,7 +172,7 @@ describe('RulesWatcher', () => {
   });
 
   it('picks up a file replaced by rename, as editors save', async () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 50, onReload: (r) => results.push(r) });
+    watcher = watchRules(file, log(), { pollMs: 50, onReload: (r) => results.push(r) });
     writeFileSync(join(dir, '.rules.yaml.swp'), ruleFile('Renamed'));
     renameSync(join(dir, '.rules.yaml.swp'), file);
     await until(() => results.length > 0);
@@ -179,7 +180,7 @@ describe('RulesWatcher', () => {
   });
 
   it('keeps the last good rules when the new file is broken, logs the line once, and recovers', async () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 50, onReload: (r) => results.push(r) });
+    watcher = watchRules(file, log(), { pollMs: 50, onReload: (r) => results.push(r) });
     writeFileSync(file, 'rules:\n  - name: everything\n    then: { priority: P9 }\n');
     await until(() => results.length > 0);
     expect(results[0]).toEqual({ ok: false, error: `${file}:3:13: rules[0].then.priority: priority must be P1..P4 or critical, high, medium, low (got "P9")` });
@@ -199,7 +200,7 @@ describe('RulesWatcher', () => {
   });
 
   it('a file caught halfway through a save is not reported as broken', async () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 20, settleMs: 400, onReload: (r) => results.push(r) });
+    watcher = watchRules(file, log(), { pollMs: 20, settleMs: 400, onReload: (r) => results.push(r) });
     writeFileSync(file, 'rules:\n  - name: every');
     await new Promise((r) => setTimeout(r, 100));
     writeFileSync(file, ruleFile('Saved'));
@@ -211,7 +212,7 @@ describe('RulesWatcher', () => {
   });
 
   it('keeps the last good rules when the file disappears', async () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 50, onReload: (r) => results.push(r) });
+    watcher = watchRules(file, log(), { pollMs: 50, onReload: (r) => results.push(r) });
     rmSync(file);
     await until(() => results.length > 0);
     expect(results[0]).toEqual({ ok: false, error: `${file}: cannot read the rules file: no such file` });
@@ -219,18 +220,18 @@ describe('RulesWatcher', () => {
   });
 
   it('works from the poll alone (check() is what the poll and fs.watch call)', () => {
-    watcher = RulesWatcher.start(file, { log: log(), pollMs: 60_000 });
+    watcher = watchRules(file, log(), { pollMs: 60_000 });
     expect(watcher.check()).toBeUndefined();
     writeFileSync(file, ruleFile('Polled'));
     expect(watcher.check()).toMatchObject({ ok: true });
-    expect(watcher.rules.rules[0]!.then.category).toBe('Polled');
+    expect(watcher.value.rules[0]!.then.category).toBe('Polled');
   });
 
   it('refuses to start on a broken file: there are no last good rules yet', () => {
     writeFileSync(file, 'rules:\n  - name: a\n    then: { categroy: x }\n');
     let thrown: unknown;
     try {
-      watcher = RulesWatcher.start(file, { log: log() });
+      watcher = watchRules(file, log());
     } catch (err) {
       thrown = err;
     }
@@ -241,7 +242,7 @@ describe('RulesWatcher', () => {
 
   it('the shipped file is what a fresh install watches', () => {
     writeFileSync(file, readFileSync(shippedRulesPath(), 'utf8'));
-    watcher = RulesWatcher.start(file, { log: log() });
-    expect(watcher.rules.rules.length).toBeGreaterThan(5);
+    watcher = watchRules(file, log());
+    expect(watcher.value.rules.length).toBeGreaterThan(5);
   });
 });

@@ -1,4 +1,5 @@
 import { assign } from './assign.js';
+import { nearest } from '../../nearest.js';
 import { bug } from './bug.js';
 import { escalate } from './escalate.js';
 import { kb } from './kb.js';
@@ -104,32 +105,8 @@ export function extractCommands(body: string): { commands: CommandLine[]; text: 
   return { commands, text: kept.join('\n').replace(/^\s*\n+/, '').replace(/\s+$/, '') };
 }
 
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}
-
 export function nearestVerb(word: string): string {
-  const candidates = [...Object.keys(VERBS), ...Object.keys(ALIASES)];
-  let best = candidates[0]!;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearest(word, [...Object.keys(VERBS), ...Object.keys(ALIASES)])!.word;
 }
 
 /** Resolves aliases and `#status X`; returns the verb and its arguments, or why not. */

@@ -1,4 +1,4 @@
-import { reopenedStatus } from '../machine.js';
+import { humanStatus, reopenedStatus } from '../machine.js';
 import { assignTo } from './assign.js';
 import { event, needsNote, notAllowed } from './guard.js';
 import { fail, ok, type CommandHandler } from './types.js';
@@ -37,7 +37,7 @@ export const reopen: CommandHandler = (effects, args, env) => {
   effects.draft.status = reopenedStatus(true);
   event(effects, 'reopened', { from, by: 'agent', ...(args.trim() ? { note: args.trim() } : {}) });
   effects.notices.push({ kind: 'reopened', audience: 'requester' });
-  return ok(`reopened (${effects.draft.status.replace(/_/g, ' ')})`);
+  return ok(`reopened (${humanStatus(effects.draft.status)})`);
 };
 
 /** Seed 001: triage marks support work "Approved"; it stays in the queue for someone to take. */
